@@ -1,0 +1,71 @@
+"""okxasync: an asyncio client for the OKLink/OKX V5 funding and OTC RFQ REST API."""
+
+from __future__ import annotations
+
+from ._client import OKLINK, OKX, Client
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    OkxError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ResponseError,
+    TransportError,
+    ValidationError,
+)
+from ._ratelimit import Priority, Rate
+from .models import (
+    Balance,
+    Bill,
+    BillType,
+    Currency,
+    Deposit,
+    DepositAddress,
+    DepositState,
+    HistoryPage,
+    HistoryTrade,
+    Quote,
+    RfqInstrument,
+    Side,
+    Trade,
+    TradeState,
+    Withdrawal,
+    WithdrawalRecord,
+    WithdrawalState,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "Balance",
+    "Bill",
+    "BillType",
+    "Client",
+    "Currency",
+    "Deposit",
+    "DepositAddress",
+    "DepositState",
+    "HistoryPage",
+    "HistoryTrade",
+    "OKLINK",
+    "OKX",
+    "OkxError",
+    "OutcomeUnknownError",
+    "Priority",
+    "Quote",
+    "Rate",
+    "RateLimitError",
+    "ResponseError",
+    "RfqInstrument",
+    "Side",
+    "Trade",
+    "TradeState",
+    "TransportError",
+    "ValidationError",
+    "Withdrawal",
+    "WithdrawalRecord",
+    "WithdrawalState",
+    "__version__",
+]

@@ -1,0 +1,107 @@
+"""Decoding of response bodies into typed records.
+
+The fast path decodes the bytes straight into ``Envelope[Record]`` with one reusable
+msgspec decoder per record type. Only when that fails does the slow path run: it
+tells API errors from malformed bodies, and turns ``""`` into ``None`` for the
+non-string fields (the API sends ``""`` for "no value") before converting again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from ._errors import APIError, ResponseError, error_class
+
+__all__ = ["Envelope", "decode"]
+
+R = TypeVar("R")
+
+
+class Envelope(msgspec.Struct, Generic[R]):
+    code: str | int
+    msg: str = ""
+    data: list[R] = msgspec.field(default_factory=list)
+
+
+class _Head(msgspec.Struct):
+    """Just enough of an envelope to read an error; ``data`` may be anything."""
+
+    code: str | int
+    msg: str = ""
+
+
+_head_decoder = msgspec.json.Decoder(_Head, strict=False)
+
+
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(record: type[R]) -> msgspec.json.Decoder[Envelope[R]]:
+    """The decoder for ``Envelope[record]``, built once and reused."""
+    decoder = _decoders.get(record)
+    if decoder is None:
+        envelope = Envelope[record]  # type: ignore[valid-type]
+        decoder = _decoders[record] = msgspec.json.Decoder(envelope, strict=False)
+    return decoder
+
+
+def decode(record: type[R], body: bytes, status: int) -> list[R]:
+    """The records of a successful envelope, or the matching :class:`OkxError`.
+
+    Raises :class:`APIError` (or a subclass) when ``code != "0"`` and
+    :class:`ResponseError` when the body is not a well-formed envelope.
+    """
+    try:
+        envelope = _decoder(record).decode(body)
+    except msgspec.MsgspecError:
+        return _decode_slow(record, body, status)
+    if str(envelope.code) != "0":
+        raise _api_error(str(envelope.code), envelope.msg, status)
+    if status >= 300:
+        raise ResponseError("HTTP error status with a success code", status, body)
+    return envelope.data
+
+
+def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
+    try:
+        head = _head_decoder.decode(body)
+    except msgspec.MsgspecError as exc:
+        raise ResponseError(f"not a JSON envelope ({_reason(exc)})", status, body) from None
+    if str(head.code) != "0":
+        raise _api_error(str(head.code), head.msg, status)
+    try:
+        envelope = Envelope[record]  # type: ignore[valid-type]
+        raw = _blank_to_none(msgspec.json.decode(body), envelope)
+        records: list[R] = msgspec.convert(raw, envelope, strict=False).data
+        return records
+    except (msgspec.MsgspecError, TypeError, ValueError, RecursionError) as exc:
+        raise ResponseError(f"unexpected data ({_reason(exc)})", status, body) from None
+
+
+def _api_error(code: str, msg: str, status: int) -> APIError:
+    return error_class(code, status)(code, msg, status)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc)[:120] or type(exc).__name__
+
+
+def _blank_to_none(value: Any, tp: Any) -> Any:
+    """``value`` with ``""`` replaced by ``None`` where ``tp`` expects a non-string."""
+    return _walk(value, msgspec.inspect.type_info(tp))
+
+
+def _walk(value: Any, info: msgspec.inspect.Type) -> Any:
+    if isinstance(info, msgspec.inspect.UnionType):
+        if value == "" and not any(isinstance(t, msgspec.inspect.StrType) for t in info.types):
+            return None
+        structs = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        return _walk(value, structs[0]) if len(structs) == 1 else value
+    if isinstance(info, msgspec.inspect.StructType) and isinstance(value, dict):
+        fields = {f.encode_name: f.type for f in info.fields}
+        return {k: _walk(v, fields[k]) if k in fields else v for k, v in value.items()}
+    if isinstance(info, msgspec.inspect.ListType) and isinstance(value, list):
+        return [_walk(v, info.item_type) for v in value]
+    return value

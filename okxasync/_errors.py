@@ -1,0 +1,103 @@
+"""The exception tree. Everything okxasync raises derives from :class:`OkxError`::
+
+    OkxError
+    ├── APIError                 the envelope's code != "0" (.code, .msg, .status)
+    │   ├── RateLimitError       50011 / HTTP 429, after the client's own retries
+    │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
+    ├── ResponseError            the body is not a valid envelope (.status, .excerpt)
+    ├── TransportError           connection failures and timeouts, after retries
+    ├── ValidationError          a bad argument, raised before anything is sent
+    └── OutcomeUnknownError      a withdrawal / RFQ trade whose result is unknown
+
+Both the HTTP status and the envelope ``code`` map to a class through
+:func:`error_class`, one table for the whole library.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "OkxError",
+    "OutcomeUnknownError",
+    "RateLimitError",
+    "ResponseError",
+    "TransportError",
+    "ValidationError",
+]
+
+EXCERPT_CHARS = 200
+
+
+class OkxError(Exception):
+    """Base class of every error raised by okxasync."""
+
+
+class APIError(OkxError):
+    """The server answered with an envelope whose ``code`` is not ``"0"``."""
+
+    def __init__(self, code: str, msg: str, status: int) -> None:
+        self.code = code
+        self.msg = msg
+        self.status = status
+        super().__init__(f"OKX API error {code} (HTTP {status}): {msg or '(no message)'}")
+
+    def __reduce__(self) -> tuple[type[APIError], tuple[str, str, int]]:
+        return (type(self), (self.code, self.msg, self.status))
+
+
+class RateLimitError(APIError):
+    """Code 50011 or HTTP 429, after the client's own retries were spent."""
+
+
+class AuthenticationError(APIError):
+    """Codes 50100-50113: bad key, passphrase, signature or timestamp."""
+
+
+class ResponseError(OkxError):
+    """The response body is not the JSON envelope (HTML page, truncated, wrong types)."""
+
+    def __init__(self, reason: str, status: int, body: bytes) -> None:
+        self.reason = reason
+        self.status = status
+        self.excerpt = excerpt(body)
+        super().__init__(f"invalid response (HTTP {status}): {reason}; body: {self.excerpt!r}")
+
+
+class TransportError(OkxError):
+    """The request could not be completed: connection failure or timeout."""
+
+
+class ValidationError(OkxError, ValueError):
+    """A bad argument, detected before anything was sent."""
+
+
+class OutcomeUnknownError(OkxError):
+    """A withdrawal or RFQ trade was sent but whether it executed cannot be established.
+
+    ``client_id`` is the idempotency key (withdrawal ``clientId`` / trade ``clTReqId``)
+    to look the operation up later; do not resend without checking it.
+    """
+
+    def __init__(self, message: str, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(f"{message} (client id {client_id!r})")
+
+    def __reduce__(self) -> tuple[type[OutcomeUnknownError], tuple[str, str]]:
+        return (type(self), (str(self), self.client_id))
+
+
+def excerpt(body: bytes) -> str:
+    """A short, printable start of a response body for error messages."""
+    text = body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
+
+
+def error_class(code: str, status: int) -> type[APIError]:
+    """The exception class for an envelope ``code`` and HTTP ``status``."""
+    if code == "50011" or status == 429:
+        return RateLimitError
+    if code.isdigit() and 50100 <= int(code) <= 50113:
+        return AuthenticationError
+    return APIError

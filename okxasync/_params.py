@@ -1,0 +1,162 @@
+"""Encoding and validation of call arguments, before anything is sent.
+
+Each endpoint describes its parameters as data (:class:`Param`); :func:`encode` turns
+the keyword arguments of a call into the API's camelCase string parameters, or raises
+:class:`ValidationError`. ``None`` means "not sent".
+
+Amounts accept :class:`~decimal.Decimal`, ``int`` or a decimal ``str`` and are sent as
+plain decimal text without exponent (``Decimal("1E-8")`` -> ``"0.00000001"``). Floats
+are refused: a float such as ``0.1`` is not the number the user meant, and sending its
+repr would move a different amount than written.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from ._errors import ValidationError
+
+__all__ = ["Param", "encode", "to_ms"]
+
+MAX_CCY = 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+_CCY = re.compile(r"[A-Za-z0-9]{1,32}")
+
+Encoder = Callable[[str, object], str]
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _ccy(name: str, value: object) -> str:
+    items = [value] if isinstance(value, str) else _iterable(name, value)
+    if not items or len(items) > MAX_CCY:
+        raise ValidationError(f"{name} takes 1 to {MAX_CCY} currencies, got {len(items)}")
+    return ",".join(_one_ccy(name, item) for item in items)
+
+
+def _one_ccy(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _CCY.fullmatch(value):
+        raise ValidationError(f"{name} must be one currency code such as 'BTC', got {value!r}")
+    return value
+
+
+def _iterable(name: str, value: object) -> list[object]:
+    if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
+        raise ValidationError(f"{name} must be a string or an iterable of strings")
+    return list(value)
+
+
+def _amount(name: str, value: object) -> str:
+    """A positive, finite decimal as plain text."""
+    if isinstance(value, (bool, float)):
+        raise ValidationError(
+            f"{name} must be a Decimal, int or decimal string, not {value!r}"
+            " (floats are refused: use Decimal or str)"
+        )
+    if not isinstance(value, (Decimal, int, str)):
+        raise ValidationError(f"{name} must be a Decimal, int or decimal string, got {value!r}")
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise ValidationError(f"{name} is not a decimal number: {value!r}") from None
+    if not number.is_finite() or number <= 0:
+        raise ValidationError(f"{name} must be a positive finite number, got {value!r}")
+    return format_decimal(number)
+
+
+def format_decimal(number: Decimal) -> str:
+    """Plain decimal text, no exponent, no trailing zeros: ``1E-8`` -> ``0.00000001``."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _limit(name: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ValidationError(f"{name} must be an int from 1 to 100, got {value!r}")
+    return str(value)
+
+
+def _count(name: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be a non-negative int, got {value!r}")
+    return str(value)
+
+
+def _client_id(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
+        raise ValidationError(f"{name} must be 1-32 ASCII letters and digits, got {value!r}")
+    return value
+
+
+def _ms(name: str, value: object) -> str:
+    return str(to_ms(name, value))
+
+
+def to_ms(name: str, value: object) -> int:
+    """Unix milliseconds from an aware datetime or a non-negative int."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError(f"{name} must be a timezone-aware datetime, got a naive one")
+        return (value - _EPOCH) // timedelta(milliseconds=1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be an aware datetime or Unix ms, got {value!r}")
+    return value
+
+
+def choice(*allowed: str) -> Encoder:
+    """An encoder accepting one of ``allowed`` (or an enum member with such a value)."""
+
+    def encode_choice(name: str, value: object) -> str:
+        raw = value.value if isinstance(value, enum.Enum) else value
+        if not isinstance(raw, str) or raw not in allowed:
+            raise ValidationError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        return raw
+
+    return encode_choice
+
+
+@dataclass(frozen=True)
+class Param:
+    """One API parameter: its wire name, how to encode it, and whether it is required."""
+
+    api: str
+    encoder: Encoder = _text
+    required: bool = False
+
+
+CCY1 = _one_ccy
+TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
+    _text,
+    _ccy,
+    _amount,
+    _limit,
+    _count,
+    _client_id,
+    _ms,
+)
+
+
+def encode(params: Mapping[str, Param], values: Mapping[str, object]) -> dict[str, str]:
+    """The wire parameters for ``values`` (snake_case keyword arguments), in spec order."""
+    unknown = set(values) - set(params)
+    if unknown:
+        raise ValidationError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
+    wire: dict[str, str] = {}
+    for name, param in params.items():
+        value = values.get(name)
+        if value is None:
+            if param.required:
+                raise ValidationError(f"{name} is required")
+            continue
+        wire[param.api] = param.encoder(name, value)
+    return wire
