@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
 from typing import TypeVar
@@ -18,10 +20,11 @@ from yarl import URL
 
 from ._decoding import decode
 from ._endpoints import Endpoint
-from ._errors import OkxError, TransportError, ValidationError
+from ._errors import APIError, OkxError, TransportError, ValidationError
 from ._params import encode
 from ._ratelimit import DEFAULT_RATES, Priority, Rate, Scheduler
 from ._resources import FundingApi, OtcApi
+from ._retry import RetryPolicy
 from ._signing import Credentials, mask
 
 __all__ = ["OKLINK", "OKX", "Client"]
@@ -53,6 +56,7 @@ class Client:
         timeout: float = 10.0,
         rate_limits: Mapping[str, Rate] | None = None,
         limiter: object | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._credentials = _credentials(api_key, secret_key, passphrase)
         self.base_url = _check_base_url(base_url)
@@ -61,6 +65,7 @@ class Client:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
         self.timeout = timeout
         self._scheduler = Scheduler({**DEFAULT_RATES, **(rate_limits or {})})
+        self.retry = retry or RetryPolicy()
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
@@ -120,21 +125,51 @@ class Client:
         *,
         priority: Priority = Priority.DIRECT,
     ) -> list[R]:
-        """Send one call of ``endpoint`` with ``args`` (snake_case) and decode its records."""
-        wire = encode(endpoint.params, args)
+        """Send one call of ``endpoint`` with ``args`` (snake_case) and decode its records.
+
+        Raises :class:`ValidationError` before sending anything for a bad argument, and
+        otherwise retries as :class:`RetryPolicy` decides before raising.
+        """
+        prepared = _prepare(endpoint, encode(endpoint.params, args))
         session = self._http()
-        if endpoint.method == "GET":
-            query = urlencode(wire, safe=",")
-            path, body = endpoint.path + ("?" + query if query else ""), ""
-        else:
-            path, body = endpoint.path, msgspec.json.encode(wire).decode()
-        await self._scheduler.acquire(endpoint.group, priority)
-        status, data = await self._send(session, endpoint.method, path, body)
-        return decode(endpoint.record, data, status)
+        for attempt in itertools.count(1):
+            try:
+                await self._scheduler.acquire(endpoint.group, priority)
+                return await self._attempt(session, endpoint, prepared)
+            except OkxError as error:
+                delay = self.retry.delay(
+                    error,
+                    attempt,
+                    retry_safe=endpoint.retry_safe,
+                    window=self._scheduler.window(endpoint.group),
+                )
+                if delay is None:
+                    raise
+                logger.info(
+                    "retrying %s %s in %.2f s after attempt %d: %s",
+                    endpoint.method,
+                    endpoint.path,
+                    delay,
+                    attempt,
+                    error,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self, session: aiohttp.ClientSession, endpoint: Endpoint[R], prepared: _Prepared
+    ) -> list[R]:
+        status, headers, data = await self._send(session, prepared)
+        try:
+            return decode(endpoint.record, data, status)
+        except APIError as error:
+            error.retry_after = _retry_after(headers.get("Retry-After"))
+            raise
 
     async def _send(
-        self, session: aiohttp.ClientSession, method: str, path: str, body: str
-    ) -> tuple[int, bytes]:
+        self, session: aiohttp.ClientSession, prepared: _Prepared
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        method, path, body = prepared.method, prepared.path, prepared.body
         headers = self._credentials.headers(self._now_ms(), method, path, body)
         started = time.monotonic()
         try:
@@ -160,7 +195,31 @@ class Client:
             response.status,
             (time.monotonic() - started) * 1000,
         )
-        return response.status, data
+        return response.status, response.headers, data
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A request ready to sign: ``path`` includes the query string exactly as sent."""
+
+    method: str
+    path: str
+    body: str
+
+
+def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> _Prepared:
+    if endpoint.method == "GET":
+        query = urlencode(wire, safe=",")
+        return _Prepared("GET", endpoint.path + ("?" + query if query else ""), "")
+    return _Prepared(endpoint.method, endpoint.path, msgspec.json.encode(wire).decode())
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 3600 else None
 
 
 def _bare(path: str) -> str:

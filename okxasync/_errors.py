@@ -40,6 +40,8 @@ class APIError(OkxError):
         self.code = code
         self.msg = msg
         self.status = status
+        #: Seconds from the ``Retry-After`` header, when the server sent one.
+        self.retry_after: float | None = None
         super().__init__(f"OKX API error {code} (HTTP {status}): {msg or '(no message)'}")
 
     def __reduce__(self) -> tuple[type[APIError], tuple[str, str, int]]:

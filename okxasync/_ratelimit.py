@@ -63,5 +63,9 @@ class Scheduler:
     def __init__(self, rates: Mapping[str, Rate], margin: float = 0.05) -> None:
         self._windows = {group: _Window(rate, margin) for group, rate in rates.items()}
 
+    def window(self, group: str) -> float:
+        """Seconds for ``group``'s window to clear completely."""
+        return self._windows[group].span
+
     async def acquire(self, group: str, priority: Priority = Priority.DIRECT) -> None:
         await self._windows[group].acquire()
