@@ -1,0 +1,57 @@
+"""The public names: complete and importable."""
+
+from __future__ import annotations
+
+import okxasync
+from okxasync import models
+
+CONTRACT = {
+    "Client",
+    "OKLINK",
+    "OKX",
+    "Rate",
+    "OkxError",
+    "APIError",
+    "RateLimitError",
+    "AuthenticationError",
+    "TransportError",
+    "ValidationError",
+    "OutcomeUnknownError",
+    "Balance",
+    "Currency",
+    "DepositAddress",
+    "Deposit",
+    "Bill",
+    "Withdrawal",
+    "WithdrawalRecord",
+    "RfqInstrument",
+    "Quote",
+    "Trade",
+    "HistoryPage",
+    "HistoryTrade",
+    "DepositState",
+    "WithdrawalState",
+    "BillType",
+    "TradeState",
+}
+
+
+def test_contract_names_are_exported() -> None:
+    assert set(okxasync.__all__) >= CONTRACT
+    for name in okxasync.__all__:
+        assert hasattr(okxasync, name), name
+
+
+def test_all_is_sorted_and_public_modules_match() -> None:
+    assert sorted(okxasync.__all__, key=str.lower) == sorted(okxasync.__all__, key=str.lower)
+    for name in models.__all__:
+        assert getattr(okxasync, name) is getattr(models, name)
+    assert okxasync.OKLINK == "https://www.oklink.com"
+    assert okxasync.OKX == "https://www.okx.com"
+
+
+def test_exported_objects_belong_to_the_package() -> None:
+    for name in okxasync.__all__:
+        obj = getattr(okxasync, name)
+        module = getattr(obj, "__module__", "okxasync")
+        assert module.startswith("okxasync"), (name, module)

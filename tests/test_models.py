@@ -1,0 +1,261 @@
+"""Decoding of every response example in the reference, and the decoding rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import msgspec
+import pytest
+
+import okxasync
+from okxasync import models as m
+from okxasync._decoding import decode
+
+BALANCES = b"""{"code": "0", "msg": "", "data": [{"availBal": "37.11827078",
+ "bal": "37.11827078", "ccy": "ETH", "frozenBal": "0"}]}"""
+
+CURRENCIES = b"""{"code": "0", "msg": "", "data": [{"canDep": true, "canInternal": false,
+ "canWd": true, "ccy": "USDT", "chain": "USDT-TRC20",
+ "logoLink": "https://static.coinall.ltd/cdn/assets/imgs/221/5F74EB20302D7761.png",
+ "mainNet": false, "maxFee": "1.6", "maxWd": "9608350", "minDep": "0.00000001",
+ "minDepArrivalConfirm": "1", "minFee": "0.8", "minWd": "2", "minWdUnlockConfirm": "1",
+ "name": "Tether", "needTag": false, "usedWdQuota": "0", "wdQuota": "500", "wdTickSz": "3"}]}"""
+
+DEPOSIT_ADDRESS = b"""{"code": "0", "data": [
+ {"chain": "BTC-Bitcoin", "ctAddr": "", "ccy": "BTC", "to": "6",
+  "addr": "39XNxK1Ryqgg3Bsyn6HzoqV4Xji25pNkv6", "selected": true},
+ {"chain": "BTC-OKC", "ctAddr": "", "ccy": "BTC", "to": "6",
+  "addr": "0x66d0edc2e63b6b992381ee668fbcb01f20ae0428", "selected": true},
+ {"chain": "BTC-ERC20", "ctAddr": "5807cf", "ccy": "BTC", "to": "6",
+  "addr": "0x66d0edc2e63b6b992381ee668fbcb01f20ae0428", "selected": true}], "msg": ""}"""
+
+DEPOSIT_HISTORY = b"""{"code": "0", "msg": "", "data": [{"actualDepBlkConfirm": "17",
+ "amt": "135.705808", "ccy": "USDT", "chain": "USDT-TRC20", "depId": "34579090", "from": "",
+ "state": "2", "to": "TN4hxxxxxxxxxxxizqs", "ts": "1655251200000",
+ "txId": "16f36383292f451xxxxxxxxxxxxxxx584f3391642d988f97"}]}"""
+
+BILLS = b"""{"code": "0", "msg": "", "data": [{"billId": "12344", "ccy": "BTC", "clientId": "",
+ "balChg": "2", "bal": "12", "type": "1", "ts": "1597026383085"}]}"""
+
+WITHDRAWAL = b"""{"code": "0", "msg": "", "data": [{"amt": "0.1", "wdId": "67485",
+ "ccy": "BTC", "clientId": "", "chain": "BTC-Bitcoin"}]}"""
+
+WITHDRAWAL_HISTORY = b"""{"code": "0", "msg": "", "data": [{"chain": "ETH-Ethereum",
+ "fee": "0.007", "ccy": "ETH", "clientId": "", "amt": "0.029809", "txId": "0x35c******b360a174d",
+ "from": "156****359", "to": "0xa30d1fab********7CF18C7B6C579", "state": "2",
+ "ts": "1655251200000", "wdId": "15447421"}]}"""
+
+INSTRUMENTS = b"""{"code": "0", "data": [{"instruments": [{"baseCcy": "BTC",
+ "baseSingleMin": "0.1395", "instId": "BTC-HKD", "quoteCcy": "HKD",
+ "quoteSingleMin": "78225.84"}], "ts": "1710224803406"}], "msg": ""}"""
+
+QUOTE = b"""{"code": "0", "data": [{"askBaseSz": "0", "askPx": "0", "askQuoteSz": "0",
+ "baseCcy": "ETH", "bidBaseSz": "0.05", "bidPx": "3981.2672", "bidQuoteSz": "199.06336",
+ "clQReqId": "1709015682", "origRfqSz": "0.05", "quoteCcy": "USD",
+ "quoteId": "quoternextETH-USD17103260943476811", "quoteTs": "1710326094347", "rfqSz": "0.05",
+ "rfqSzCcy": "ETH", "side": "sell", "ttlMs": "15000"}], "msg": ""}"""
+
+TRADE = b"""{"code": "0", "data": [{"baseCcy": "ETH", "clQReqId": "ETHTest005",
+ "filledBaseSz": "0.05", "filledQuoteSz": "199.06336", "instId": "ETH-USD",
+ "px": "3981.2672", "quoteCcy": "USD", "quoteId": "quoternextETH-USD17103260943476811",
+ "side": "sell", "state": "FullyFilled", "tradeId": "tradernext217103261021411004",
+ "ts": "1710326102144"}], "msg": ""}"""
+
+HISTORY = b"""{"code": "0", "data": [{"pageIdx": "1", "totalPageCnt": "0",
+ "totalRecordCnt": "1", "trades": [{"baseCcy": "ETH", "baseSz": "0.05",
+ "clTReqId": "ETHTest005", "instId": "ETH-USD", "px": "3981.2672", "quoteCcy": "USD",
+ "quoteSz": "199.06336", "side": "sell", "tradeId": "tradernext217103261021411004",
+ "tradeTs": "1710326102000", "ts": "1710326102000"}], "ts": "1710327316118"}], "msg": ""}"""
+
+
+def utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).replace(
+        microsecond=(ms % 1000) * 1000
+    )
+
+
+def test_balance() -> None:
+    [b] = decode(m.Balance, BALANCES, 200)
+    assert b == m.Balance(
+        ccy="ETH",
+        bal=Decimal("37.11827078"),
+        frozen_bal=Decimal("0"),
+        avail_bal=Decimal("37.11827078"),
+    )
+
+
+def test_currency() -> None:
+    [c] = decode(m.Currency, CURRENCIES, 200)
+    assert (c.ccy, c.chain, c.name) == ("USDT", "USDT-TRC20", "Tether")
+    assert (c.can_dep, c.can_wd, c.can_internal, c.main_net, c.need_tag) == (
+        True,
+        True,
+        False,
+        False,
+        False,
+    )
+    assert c.min_dep == Decimal("0.00000001")
+    assert (c.min_fee, c.max_fee, c.max_wd) == (Decimal("0.8"), Decimal("1.6"), Decimal(9608350))
+    assert (c.wd_tick_sz, c.min_dep_arrival_confirm, c.min_wd_unlock_confirm) == (3, 1, 1)
+    assert (c.wd_quota, c.used_wd_quota) == (Decimal(500), Decimal(0))
+    assert c.logo_link.endswith("5F74EB20302D7761.png")
+
+
+def test_deposit_address() -> None:
+    addrs = decode(m.DepositAddress, DEPOSIT_ADDRESS, 200)
+    assert [a.chain for a in addrs] == ["BTC-Bitcoin", "BTC-OKC", "BTC-ERC20"]
+    assert addrs[2].ct_addr == "5807cf"
+    assert addrs[0].tag is None
+    assert all(a.selected and a.to == "6" for a in addrs)
+
+
+def test_deposit() -> None:
+    [d] = decode(m.Deposit, DEPOSIT_HISTORY, 200)
+    assert d.amt == Decimal("135.705808")
+    assert d.state is m.DepositState.SUCCESSFUL
+    assert d.from_ == ""
+    assert d.dep_id == "34579090"
+    assert d.actual_dep_blk_confirm == 17
+    assert d.ts == datetime(2022, 6, 15, tzinfo=timezone.utc)
+    assert d.ts_ms == 1655251200000
+
+
+def test_bill() -> None:
+    [b] = decode(m.Bill, BILLS, 200)
+    assert (b.bill_id, b.bal_chg, b.bal, b.type) == (
+        "12344",
+        Decimal(2),
+        Decimal(12),
+        m.BillType.DEPOSIT,
+    )
+    assert b.ts == utc(1597026383085)
+
+
+def test_withdrawal() -> None:
+    [w] = decode(m.Withdrawal, WITHDRAWAL, 200)
+    assert w == m.Withdrawal(
+        amt=Decimal("0.1"), wd_id="67485", ccy="BTC", client_id="", chain="BTC-Bitcoin"
+    )
+
+
+def test_withdrawal_record() -> None:
+    [w] = decode(m.WithdrawalRecord, WITHDRAWAL_HISTORY, 200)
+    assert (w.fee, w.amt, w.state) == (
+        Decimal("0.007"),
+        Decimal("0.029809"),
+        m.WithdrawalState.SENT,
+    )
+    assert (w.from_, w.wd_id, w.tag) == ("156****359", "15447421", None)
+    assert w.ts == datetime(2022, 6, 15, tzinfo=timezone.utc)
+
+
+def test_instruments() -> None:
+    [lst] = decode(m.InstrumentList, INSTRUMENTS, 200)
+    [inst] = lst.instruments
+    assert (inst.inst_id, inst.base_single_min, inst.quote_single_min) == (
+        "BTC-HKD",
+        Decimal("0.1395"),
+        Decimal("78225.84"),
+    )
+    assert lst.ts == utc(1710224803406)
+
+
+def test_quote() -> None:
+    [q] = decode(m.Quote, QUOTE, 200)
+    assert q.side is m.Side.SELL
+    assert (q.bid_px, q.bid_quote_sz, q.ask_px) == (
+        Decimal("3981.2672"),
+        Decimal("199.06336"),
+        Decimal(0),
+    )
+    assert q.ttl_ms == 15000
+    assert q.quote_ts == utc(1710326094347)
+    assert q.expires_at == utc(1710326094347 + 15000)
+
+
+def test_trade() -> None:
+    [t] = decode(m.Trade, TRADE, 200)
+    assert t.state is m.TradeState.FULLY_FILLED
+    assert (t.trade_id, t.cl_q_req_id, t.inst_id) == (
+        "tradernext217103261021411004",
+        "ETHTest005",
+        "ETH-USD",
+    )
+    assert (t.filled_base_sz, t.filled_quote_sz) == (Decimal("0.05"), Decimal("199.06336"))
+    assert t.ts == utc(1710326102144)
+
+
+def test_history_page() -> None:
+    [page] = decode(m.HistoryPage, HISTORY, 200)
+    assert (page.page_idx, page.total_page_cnt, page.total_record_cnt) == (1, 0, 1)
+    [trade] = page.trades
+    assert trade.trade_ts == utc(1710326102000)
+    assert (trade.base_sz, trade.quote_sz, trade.cl_t_req_id) == (
+        Decimal("0.05"),
+        Decimal("199.06336"),
+        "ETHTest005",
+    )
+
+
+def test_empty_strings_become_none_for_amounts_and_times_only() -> None:
+    body = b"""{"code":"0","data":[{"amt":"","ts":"","state":"","from":"","depId":"7",
+      "actualDepBlkConfirm":""}]}"""
+    [d] = decode(m.Deposit, body, 200)
+    assert (d.amt, d.ts, d.ts_ms, d.state, d.actual_dep_blk_confirm) == (None,) * 5
+    assert (d.from_, d.dep_id) == ("", "7")
+
+
+def test_empty_strings_in_nested_records() -> None:
+    body = b"""{"code":"0","data":[{"pageIdx":"0","totalPageCnt":"","trades":[
+      {"px":"","baseSz":"1","tradeTs":""}],"ts":"1"}]}"""
+    [page] = decode(m.HistoryPage, body, 200)
+    assert page.total_page_cnt is None
+    assert (page.trades[0].px, page.trades[0].base_sz, page.trades[0].trade_ts) == (
+        None,
+        Decimal(1),
+        None,
+    )
+
+
+@pytest.mark.parametrize("enum_type", [m.DepositState, m.WithdrawalState, m.BillType])
+def test_unknown_enum_values_decode_as_the_raw_value(enum_type: type[m.OpenEnum]) -> None:
+    value = enum_type("987")
+    assert value == "987"
+    assert isinstance(value, str) and isinstance(value, enum_type)
+    assert value.value == "987"
+    assert not value.known
+    assert enum_type("987") is value
+    assert next(iter(enum_type)).known
+
+
+def test_unknown_state_in_a_response() -> None:
+    body = b'{"code":"0","data":[{"state":"PartiallyFilled","tradeId":"1"}]}'
+    [t] = decode(m.Trade, body, 200)
+    assert t.state == "PartiallyFilled"
+    assert t.state is not None and not t.state.known
+
+
+def test_unknown_fields_are_ignored() -> None:
+    body = b'{"code":"0","data":[{"ccy":"BTC","bal":"1","newField":{"x":[1,2]}}],"extra":1}'
+    assert decode(m.Balance, body, 200) == [m.Balance(ccy="BTC", bal=Decimal(1))]
+
+
+def test_timestamps_are_exact_milliseconds() -> None:
+    record = m.Deposit(ts_ms=1655251200999)
+    assert record.ts == datetime(2022, 6, 15, 0, 0, 0, 999000, tzinfo=timezone.utc)
+    assert record.ts is not None and record.ts.tzinfo is timezone.utc
+
+
+def test_records_are_frozen_and_exported() -> None:
+    record = m.Balance(ccy="BTC")
+    with pytest.raises(AttributeError):
+        record.ccy = "ETH"  # type: ignore[misc]
+    for name in m.__all__:
+        assert getattr(okxasync, name) is getattr(m, name)
+
+
+def test_records_round_trip_to_the_wire_names() -> None:
+    raw = msgspec.json.decode(msgspec.json.encode(m.Trade(cl_t_req_id="a", ts_ms=5)))
+    assert raw["clTReqId"] == "a"
+    assert raw["ts"] == 5

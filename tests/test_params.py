@@ -1,0 +1,191 @@
+"""Argument encoding and validation, before anything is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from okxasync import DepositState, ValidationError
+from okxasync import _endpoints as ep
+from okxasync._params import encode, format_decimal, to_ms
+
+
+def withdrawal(**over: object) -> Mapping[str, object]:
+    args: dict[str, object] = {
+        "ccy": "BTC",
+        "amt": Decimal("1"),
+        "dest": "4",
+        "to_addr": "17DKe3kkkkiiiiTvAKKi2vMPbm1Bz3CMKw",
+        "fee": "0.0005",
+        "chain": "BTC-Bitcoin",
+        "client_id": None,
+    }
+    args.update(over)
+    return args
+
+
+def test_withdrawal_encodes_camel_case_in_order() -> None:
+    assert encode(ep.WITHDRAW.params, withdrawal(client_id="abc123")) == {
+        "ccy": "BTC",
+        "amt": "1",
+        "dest": "4",
+        "toAddr": "17DKe3kkkkiiiiTvAKKi2vMPbm1Bz3CMKw",
+        "fee": "0.0005",
+        "chain": "BTC-Bitcoin",
+        "clientId": "abc123",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("1E-8"), "0.00000001"),
+        (Decimal("1.50000"), "1.5"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("100"), "100"),
+        (7, "7"),
+        ("0.10", "0.1"),
+        (" 2.5 ", "2.5"),
+    ],
+)
+def test_amounts_are_plain_decimal_text(value: object, text: str) -> None:
+    assert encode(ep.WITHDRAW.params, withdrawal(amt=value))["amt"] == text
+
+
+def test_format_decimal() -> None:
+    assert format_decimal(Decimal("123.4500")) == "123.45"
+    assert format_decimal(Decimal("0E-10")) == "0"
+
+
+@pytest.mark.parametrize(
+    "amt",
+    [
+        0.1,
+        1.0,
+        True,
+        Decimal("0"),
+        Decimal("-1"),
+        "abc",
+        "",
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        "1e",
+        None,
+        [1],
+    ],
+)
+def test_bad_amounts(amt: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        encode(ep.WITHDRAW.params, withdrawal(amt=amt))
+    assert "amt" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("dest", "5"),
+        ("client_id", "has space"),
+        ("client_id", "x" * 33),
+        ("client_id", ""),
+        ("ccy", ["BTC", "ETH"]),
+        ("to_addr", ""),
+        ("fee", -1),
+    ],
+)
+def test_bad_withdrawal_arguments(name: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=name):
+        encode(ep.WITHDRAW.params, withdrawal(**{name: value}))
+
+
+def test_missing_required_and_unknown_arguments() -> None:
+    with pytest.raises(ValidationError, match="fee is required"):
+        encode(ep.WITHDRAW.params, withdrawal(fee=None))
+    with pytest.raises(ValidationError, match="unexpected argument"):
+        encode(ep.BALANCES.params, {"currency": "BTC"})
+
+
+def test_ccy_lists() -> None:
+    assert encode(ep.BALANCES.params, {"ccy": "BTC"}) == {"ccy": "BTC"}
+    assert encode(ep.BALANCES.params, {"ccy": ("BTC", "ETH")}) == {"ccy": "BTC,ETH"}
+    assert encode(ep.BALANCES.params, {"ccy": iter(["USDT"])}) == {"ccy": "USDT"}
+    assert encode(ep.BALANCES.params, {"ccy": None}) == {}
+    twenty = [f"C{i}" for i in range(20)]
+    assert encode(ep.BALANCES.params, {"ccy": twenty})["ccy"].count(",") == 19
+    for bad in ([*twenty, "X"], [], ["BTC", 5], ["B,TC"], b"BTC"):
+        with pytest.raises(ValidationError):
+            encode(ep.BALANCES.params, {"ccy": bad})
+
+
+def test_history_cursors_and_limit() -> None:
+    moment = datetime(2022, 6, 1, tzinfo=timezone.utc)
+    wire = encode(
+        ep.DEPOSIT_HISTORY.params,
+        {"after": moment, "before": 1656633600000, "limit": 100, "state": DepositState.CREDITED},
+    )
+    assert wire == {
+        "state": "1",
+        "after": "1654041600000",
+        "before": "1656633600000",
+        "limit": "100",
+    }
+    for limit in (0, 101, "10", 1.5, True):
+        with pytest.raises(ValidationError, match="limit"):
+            encode(ep.DEPOSIT_HISTORY.params, {"limit": limit})
+    with pytest.raises(ValidationError, match="state"):
+        encode(ep.DEPOSIT_HISTORY.params, {"state": "99"})
+
+
+def test_to_ms() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    assert to_ms("t", datetime(2022, 6, 1, 2, tzinfo=plus2)) == 1654041600000
+    assert to_ms("t", datetime(2022, 6, 1, 0, 0, 0, 999999, tzinfo=timezone.utc)) == (1654041600999)
+    assert to_ms("t", 5) == 5
+    for bad in (datetime(2022, 6, 1), -1, "1654041600000", 1.5):
+        with pytest.raises(ValidationError):
+            to_ms("t", bad)
+
+
+def test_rfq_arguments() -> None:
+    args = {
+        "base_ccy": "ETH",
+        "quote_ccy": "USD",
+        "side": "sell",
+        "rfq_sz": Decimal("0.05"),
+        "rfq_sz_ccy": "ETH",
+        "cl_q_req_id": None,
+        "cl_q_req_ts": None,
+    }
+    assert encode(ep.RFQ_QUOTE.params, args) == {
+        "baseCcy": "ETH",
+        "quoteCcy": "USD",
+        "side": "sell",
+        "rfqSz": "0.05",
+        "rfqSzCcy": "ETH",
+    }
+    with pytest.raises(ValidationError, match="side"):
+        encode(ep.RFQ_QUOTE.params, {**args, "side": "short"})
+    trade = {
+        "quote_id": "q1",
+        "base_ccy": "ETH",
+        "quote_ccy": "USD",
+        "side": "sell",
+        "sz": "0.05",
+        "sz_ccy": "ETH",
+        "cl_t_req_id": "abc",
+        "cl_t_req_ts": None,
+    }
+    wire = encode(ep.RFQ_TRADE.params, trade)
+    assert wire["sz"] == "0.05" and "Sz" not in wire
+    with pytest.raises(ValidationError, match="side"):
+        encode(ep.RFQ_TRADE.params, {**trade, "side": "two_way"})
+
+
+def test_unknown_rate_group_is_caught_at_definition() -> None:
+    from okxasync import models as m
+
+    with pytest.raises(ValueError, match="rate-limit group"):
+        ep.Endpoint("GET", "/x", "trading", m.Balance)
