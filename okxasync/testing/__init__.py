@@ -1,0 +1,14 @@
+"""Test helpers: ``FakeExchange``, an emulator of the API on loopback.
+
+```python
+async with okxasync.testing.FakeExchange(seed=0) as fake:
+    async with okxasync.Client(base_url=fake.url, **fake.credentials) as client:
+        ...
+```
+"""
+
+from okxasync.testing._routes import RecordedRequest
+from okxasync.testing._server import FakeExchange
+from okxasync.testing._state import ExchangeState
+
+__all__ = ["ExchangeState", "FakeExchange", "RecordedRequest"]

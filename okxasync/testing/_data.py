@@ -1,0 +1,536 @@
+"""Seeded, deterministic sample data for the emulator.
+
+Everything here is a pure function of ``random.Random(seed)`` and a base time
+``now_ms``: the same pair always yields the same records. Records are plain
+JSON-ready dicts with the API's camelCase keys and string values, exactly as
+the reference shows them.
+
+History lists (deposits, withdrawals, bills, RFQ trades) are built newest
+first, ordered by ``(ts, id)`` descending (ids are numeric strings that grow
+with time), and their timestamps come in *clusters*: runs of 2-7 (sometimes 15)
+records sharing one millisecond. Some clusters are deliberately placed across
+the 100-record page boundaries (see ``FORCED_CLUSTERS``).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+__all__ = [
+    "COINS",
+    "FORCED_CLUSTERS",
+    "Coin",
+    "Row",
+    "SeedData",
+    "generate",
+    "make_credentials",
+]
+
+Row = dict[str, str]
+"""A history/balance record: every value is a string, as on the wire."""
+
+Mixed = dict[str, "str | bool"]
+"""A currency or deposit-address record: strings plus a few booleans."""
+
+DAY_MS = 86_400_000
+HISTORY_SPAN_MS = 90 * DAY_MS
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+ALNUM = string.ascii_letters + string.digits
+
+# Cluster sizes drawn for ordinary timestamps (weights favour singletons).
+CLUSTER_SIZES = (1, 2, 3, 4, 5, 6, 7)
+CLUSTER_WEIGHTS = (55, 12, 9, 7, 6, 5, 6)
+
+# Clusters forced at fixed newest-first positions: start index -> size. Each
+# straddles a page boundary of the default limit 100 (and of 10 or 7).
+FORCED_CLUSTERS: dict[str, dict[int, int]] = {
+    "deposits": {97: 5, 193: 15},  # 97..101 and 193..207
+    "withdrawals": {96: 7},  # 96..102
+    "bills": {98: 3, 190: 15},  # 98..100 and 190..204
+    "rfq_trades": {8: 4},  # 8..11
+}
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str
+    kind: str  # address/tx-hash style: btc, evm, tron, ltc, xrp, sol
+    main: bool
+    contract: str  # token contract address, "" for a native coin
+    min_fee: str
+    max_fee: str
+    confirms: int
+
+
+@dataclass(frozen=True)
+class Coin:
+    ccy: str
+    name: str
+    decimals: int  # display precision of amounts (also wdTickSz)
+    low: float  # typical transfer size range
+    high: float
+    usd: float  # rough USD price, for balances and RFQ prices
+    chains: tuple[Chain, ...]
+    need_tag: bool = False
+
+
+def _evm(name: str, contract: str, fees: tuple[str, str], main: bool = False) -> Chain:
+    return Chain(name, "evm", main, contract, fees[0], fees[1], 64)
+
+
+# fmt: off
+COINS: tuple[Coin, ...] = (
+    Coin("BTC", "Bitcoin", 8, 0.0005, 3.0, 67_000.0, (
+        Chain("BTC-Bitcoin", "btc", True, "", "0.0001", "0.0005", 1),
+        _evm("BTC-ERC20", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599", ("0.00002", "0.0001")),
+    )),
+    Coin("ETH", "Ethereum", 8, 0.01, 40.0, 3_500.0, (
+        _evm("ETH-Ethereum", "", ("0.0008", "0.004"), main=True),
+        _evm("ETH-Arbitrum One", "", ("0.0001", "0.0004")),
+        _evm("ETH-Optimism", "", ("0.00004", "0.0002")),
+    )),
+    Coin("USDT", "Tether", 6, 10.0, 250_000.0, 1.0, (
+        _evm("USDT-ERC20", "0xdac17f958d2ee523a2206206994597c13d831ec7", ("2.4", "12"), True),
+        Chain("USDT-TRC20", "tron", False, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "0.8", "1.6", 1),
+        _evm("USDT-Polygon", "0xc2132d05d31c914a87c6611c10748aeb04b58e8f", ("0.8", "1.6")),
+    )),
+    Coin("USDC", "USD Coin", 6, 10.0, 200_000.0, 1.0, (
+        _evm("USDC-ERC20", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", ("2.5", "12"), True),
+        _evm("USDC-Polygon", "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359", ("0.1", "0.5")),
+        Chain("USDC-Solana", "sol", False, "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+              "0.1", "0.5", 32),
+    )),
+    Coin("OKB", "OKB", 8, 1.0, 2_000.0, 50.0, (
+        _evm("OKB-ERC20", "0x75231f58b43240c9718dd58b4967c5114342a86c", ("0.2", "1"), True),
+        _evm("OKB-X Layer", "", ("0.0002", "0.001")),
+    )),
+    Coin("LTC", "Litecoin", 8, 0.1, 500.0, 85.0, (
+        Chain("LTC-Litecoin", "ltc", True, "", "0.001", "0.004", 4),
+    )),
+    Coin("XRP", "Ripple", 6, 20.0, 100_000.0, 0.6, (
+        Chain("XRP-Ripple", "xrp", True, "", "0.2", "0.4", 1),
+    ), need_tag=True),
+    Coin("TRX", "TRON", 6, 100.0, 500_000.0, 0.12, (
+        Chain("TRX-TRC20", "tron", True, "", "1", "3", 1),
+    )),
+)
+# fmt: on
+COINS_BY_CCY = {coin.ccy: coin for coin in COINS}
+# How often each currency shows up in histories (stablecoins dominate).
+COIN_WEIGHTS = (14, 12, 30, 16, 6, 6, 8, 8)
+
+# RFQ pairs: (base, quote); quote prices derive from the coin's USD price.
+# fmt: off
+RFQ_PAIRS = (
+    ("BTC", "USD"), ("ETH", "USD"), ("BTC", "USDT"), ("ETH", "USDT"),
+    ("BTC", "HKD"), ("ETH", "HKD"), ("USDT", "USD"), ("USDC", "USD"),
+)
+# fmt: on
+FIAT_PER_USD = {"USD": 1.0, "USDT": 1.0003, "HKD": 7.82}
+
+
+@dataclass
+class SeedData:
+    """All generated state; ``ExchangeState`` takes ownership of these lists."""
+
+    balances: list[Row] = field(default_factory=list)
+    currencies: list[Mixed] = field(default_factory=list)
+    deposit_addresses: dict[str, list[Mixed]] = field(default_factory=dict)
+    deposits: list[Row] = field(default_factory=list)
+    withdrawals: list[Row] = field(default_factory=list)
+    bills: list[Row] = field(default_factory=list)
+    rfq_instruments: list[Row] = field(default_factory=list)
+    rfq_mids: dict[str, Decimal] = field(default_factory=dict)
+    rfq_trades: list[Row] = field(default_factory=list)
+    account_id: str = ""
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def fmt(value: Decimal, places: int) -> str:
+    """A plain decimal string with at most ``places`` decimals, no trailing zeros."""
+    text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _amount(rng: random.Random, coin: Coin) -> str:
+    """A log-uniform positive amount in the coin's typical range."""
+    value = coin.low * (coin.high / coin.low) ** rng.random()
+    text = fmt(Decimal(repr(value)), coin.decimals)
+    return text if Decimal(text) > 0 else fmt(Decimal(1).scaleb(-coin.decimals), coin.decimals)
+
+
+def _chars(rng: random.Random, alphabet: str, n: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def address(rng: random.Random, kind: str) -> str:
+    """A realistic-looking address for a chain kind."""
+    if kind == "btc":
+        return "bc1q" + _chars(rng, BECH32, 38)
+    if kind == "ltc":
+        return "ltc1q" + _chars(rng, BECH32, 38)
+    if kind == "tron":
+        return "T" + _chars(rng, BASE58, 33)
+    if kind == "xrp":
+        return "r" + _chars(rng, BASE58, 33)
+    if kind == "sol":
+        return _chars(rng, BASE58, 44)
+    return "0x" + _chars(rng, "0123456789abcdef", 40)
+
+
+def tx_hash(rng: random.Random, kind: str) -> str:
+    if kind == "evm":
+        return "0x" + _chars(rng, "0123456789abcdef", 64)
+    if kind == "sol":
+        return _chars(rng, BASE58, 88)
+    alphabet = "0123456789ABCDEF" if kind == "xrp" else "0123456789abcdef"
+    return _chars(rng, alphabet, 64)
+
+
+def masked_account(rng: random.Random) -> str:
+    return f"1{rng.randint(10, 99)}****{rng.randint(100, 999)}"
+
+
+def client_id(rng: random.Random) -> str:
+    return _chars(rng, ALNUM, rng.randint(8, 20))
+
+
+def _pick_coin(rng: random.Random) -> Coin:
+    return rng.choices(COINS, COIN_WEIGHTS)[0]
+
+
+# -------------------------------------------------------------------- timeline
+
+
+def cluster_sizes(rng: random.Random, count: int, forced: dict[int, int]) -> list[int]:
+    """Sizes of same-millisecond groups covering ``count`` newest-first records.
+
+    Random groups are truncated so that every forced cluster starts exactly at
+    its index.
+    """
+    sizes: list[int] = []
+    pos = 0
+    while pos < count:
+        if pos in forced:
+            size = forced[pos]
+        else:
+            size = rng.choices(CLUSTER_SIZES, CLUSTER_WEIGHTS)[0]
+            next_forced = min((s for s in forced if s > pos), default=count)
+            size = min(size, next_forced - pos)
+        size = min(size, count - pos)
+        sizes.append(size)
+        pos += size
+    return sizes
+
+
+def timeline(rng: random.Random, count: int, end_ms: int, forced: dict[int, int]) -> list[int]:
+    """``count`` timestamps, newest first, clustered, spread over ~90 days before ``end_ms``."""
+    sizes = cluster_sizes(rng, count, forced)
+    mean_gap = HISTORY_SPAN_MS // len(sizes)
+    ts = end_ms - rng.randint(60_000, 3_600_000)
+    out: list[int] = []
+    for size in sizes:
+        out.extend([ts] * size)
+        ts -= rng.randint(1, 2 * mean_gap)
+    return out
+
+
+def numeric_ids(rng: random.Random, count: int, first: int) -> list[int]:
+    """Unique ids growing with time, returned newest first (descending)."""
+    ids: list[int] = []
+    current = first
+    for _ in range(count):
+        current += rng.randint(1, 997)
+        ids.append(current)
+    return ids[::-1]
+
+
+# ---------------------------------------------------------------- static data
+
+
+def make_credentials(seed: int) -> dict[str, str]:
+    """Deterministic, realistic-looking API credentials for a seed."""
+    rng = random.Random(f"{seed}:credentials")
+    return {
+        "api_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "secret_key": f"{rng.getrandbits(128):032X}",
+        "passphrase": "Fx-" + _chars(rng, ALNUM, 12) + "!",
+    }
+
+
+def make_currencies() -> list[Mixed]:
+    rows: list[Mixed] = []
+    for coin in COINS:
+        for chain in coin.chains:
+            rows.append(
+                {
+                    "canDep": True,
+                    "canInternal": chain.main,
+                    "canWd": True,
+                    "ccy": coin.ccy,
+                    "chain": chain.name,
+                    "logoLink": f"https://static.coinall.ltd/cdn/assets/imgs/{coin.ccy.lower()}.png",
+                    "mainNet": chain.main,
+                    "maxFee": chain.max_fee,
+                    "maxWd": fmt(Decimal(repr(coin.high * 40)), 0),
+                    "minDep": fmt(Decimal(1).scaleb(-coin.decimals), coin.decimals),
+                    "minDepArrivalConfirm": str(chain.confirms),
+                    "minFee": chain.min_fee,
+                    "minWd": fmt(Decimal(repr(coin.low)), coin.decimals),
+                    "minWdUnlockConfirm": str(chain.confirms * 2),
+                    "name": coin.name,
+                    "needTag": coin.need_tag,
+                    "usedWdQuota": "0",
+                    "wdQuota": "500",
+                    "wdTickSz": str(coin.decimals),
+                }
+            )
+    return rows
+
+
+def make_addresses(rng: random.Random) -> dict[str, list[Mixed]]:
+    """Deposit addresses per currency: one selected per chain, plus an old BTC one."""
+    out: dict[str, list[Mixed]] = {}
+    for coin in COINS:
+        rows: list[Mixed] = []
+        for chain in coin.chains:
+            row: Mixed = {
+                "chain": chain.name,
+                "ctAddr": chain.contract[-6:],
+                "ccy": coin.ccy,
+                "to": "6",
+                "addr": address(rng, chain.kind),
+                "selected": True,
+            }
+            if coin.need_tag:
+                row["tag"] = str(rng.randint(100_000_000, 999_999_999))
+            rows.append(row)
+        if coin.ccy == "BTC":  # a previously used address
+            rows.append({**rows[0], "addr": address(rng, "btc"), "selected": False})
+        out[coin.ccy] = rows
+    return out
+
+
+def make_balances(rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
+    for coin in COINS:
+        # between half and twenty times the largest typical transfer
+        bal = Decimal(fmt(Decimal(repr(coin.high * (0.5 + 19.5 * rng.random()))), coin.decimals))
+        frozen = Decimal(0)
+        if rng.random() < 0.4:
+            frozen = Decimal(fmt(bal * Decimal(repr(rng.uniform(0.01, 0.2))), coin.decimals))
+        rows.append(
+            {
+                "availBal": fmt(bal - frozen, coin.decimals),
+                "bal": fmt(bal, coin.decimals),
+                "ccy": coin.ccy,
+                "frozenBal": fmt(frozen, coin.decimals),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------- histories
+
+DEPOSIT_STATES = ("2", "1", "0", "8", "12", "13")
+DEPOSIT_WEIGHTS = (82, 6, 4, 3, 3, 2)
+WITHDRAWAL_STATES = ("2", "-1", "-2", "-3", "0", "1", "3", "4", "5")
+WITHDRAWAL_WEIGHTS = (70, 5, 8, 2, 4, 4, 2, 3, 2)
+
+
+def fee_for(rng: random.Random, coin: Coin, chain: Chain) -> str:
+    """A fee between the chain's minFee and maxFee."""
+    low, high = Decimal(chain.min_fee), Decimal(chain.max_fee)
+    return fmt(low + (high - low) * Decimal(rng.randint(0, 100)) / 100, coin.decimals)
+
+
+def make_deposits(
+    rng: random.Random, now_ms: int, addresses: dict[str, list[Mixed]], count: int = 300
+) -> list[Row]:
+    stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["deposits"])
+    rows: list[Row] = []
+    for ts, dep_id in zip(stamps, numeric_ids(rng, count, 34_000_000), strict=True):
+        coin = _pick_coin(rng)
+        chain = rng.choice(coin.chains)
+        addr = next(a["addr"] for a in addresses[coin.ccy] if a["chain"] == chain.name)
+        internal = rng.random() < 0.08  # internal transfers show the sender, no tx hash
+        state = rng.choices(DEPOSIT_STATES, DEPOSIT_WEIGHTS)[0]
+        confirms = (
+            rng.randrange(chain.confirms) if state == "0" else chain.confirms + rng.randint(0, 300)
+        )
+        rows.append(
+            {
+                "actualDepBlkConfirm": str(confirms),
+                "amt": _amount(rng, coin),
+                "ccy": coin.ccy,
+                "chain": chain.name,
+                "depId": str(dep_id),
+                "from": masked_account(rng) if internal else "",
+                "state": state,
+                "to": str(addr),
+                "ts": str(ts),
+                "txId": "" if internal else tx_hash(rng, chain.kind),
+            }
+        )
+    return rows
+
+
+def _withdrawal(rng: random.Random, ts: int, wd_id: int, account_id: str) -> Row:
+    coin = _pick_coin(rng)
+    internal = rng.random() < 0.1  # dest 3: to an email / phone / account name
+    chain = coin.chains[0] if internal else rng.choice(coin.chains)
+    state = rng.choices(WITHDRAWAL_STATES, WITHDRAWAL_WEIGHTS)[0]
+    on_chain = state in ("1", "2") and not internal
+    email = f"{rng.choice(string.ascii_lowercase)}****@{rng.choice(['gmail.com', 'proton.me'])}"
+    row: Row = {
+        "chain": chain.name,
+        "fee": "0" if internal else fee_for(rng, coin, chain),
+        "ccy": coin.ccy,
+        "clientId": client_id(rng) if rng.random() < 0.3 else "",
+        "amt": _amount(rng, coin),
+        "txId": tx_hash(rng, chain.kind) if on_chain else "",
+        "from": account_id,
+        "to": email if internal else address(rng, chain.kind),
+        "state": state,
+        "ts": str(ts),
+        "wdId": str(wd_id),
+    }
+    if coin.need_tag and not internal:
+        row["tag"] = str(rng.randint(1_000, 999_999_999))
+    return row
+
+
+def make_withdrawals(
+    rng: random.Random, now_ms: int, account_id: str, count: int = 150
+) -> list[Row]:
+    stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["withdrawals"])
+    ids = numeric_ids(rng, count, 15_000_000)
+    return [_withdrawal(rng, ts, wd_id, account_id) for ts, wd_id in zip(stamps, ids, strict=True)]
+
+
+def make_bills(rng: random.Random, now_ms: int, balances: list[Row], count: int = 300) -> list[Row]:
+    """Bills whose running ``bal`` per currency ends at today's balance.
+
+    Built newest first, walking balances backwards: ``bal`` is the balance
+    after the change, the previous balance is ``bal - balChg``.
+    """
+    stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["bills"])
+    bal_after = {row["ccy"]: Decimal(row["bal"]) for row in balances}
+    rows: list[Row] = []
+    for ts, bill_id in zip(stamps, numeric_ids(rng, count, 600_000_000), strict=True):
+        coin = _pick_coin(rng)
+        kind = rng.choices(("1", "2", "13"), (55, 38, 7))[0]
+        amt = Decimal(_amount(rng, coin))
+        bal = bal_after[coin.ccy]
+        if kind != "2" and bal - amt < 0:  # a credit here would need a negative past balance
+            kind = "2"
+        change = -amt if kind == "2" else amt
+        bal_after[coin.ccy] = bal - change
+        rows.append(
+            {
+                "billId": str(bill_id),
+                "ccy": coin.ccy,
+                "clientId": client_id(rng) if kind == "2" and rng.random() < 0.3 else "",
+                "balChg": fmt(change, coin.decimals),
+                "bal": fmt(bal, coin.decimals),
+                "type": kind,
+                "ts": str(ts),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------- RFQ
+
+
+def make_instruments(rng: random.Random) -> tuple[list[Row], dict[str, Decimal]]:
+    """RFQ pairs and their (seeded) mid prices; minimums are ~10,000 USD."""
+    rows: list[Row] = []
+    mids: dict[str, Decimal] = {}
+    for base, quote in RFQ_PAIRS:
+        coin = COINS_BY_CCY[base]
+        jitter = 0.001 if coin.usd == 1.0 else 0.03
+        mid = Decimal(
+            fmt(
+                Decimal(repr(coin.usd * FIAT_PER_USD[quote] * (1 + rng.uniform(-jitter, jitter)))),
+                4,
+            )
+        )
+        base_min = Decimal(fmt(Decimal(repr(10_000 / coin.usd)), 4))
+        inst_id = f"{base}-{quote}"
+        mids[inst_id] = mid
+        rows.append(
+            {
+                "baseCcy": base,
+                "baseSingleMin": fmt(base_min, 4),
+                "instId": inst_id,
+                "quoteCcy": quote,
+                "quoteSingleMin": fmt(base_min * mid, 2),
+            }
+        )
+    return rows, mids
+
+
+def trade_id(ts: int, seq: int) -> str:
+    """Trade ids sort like ``(ts, seq)`` as strings (fixed-width parts)."""
+    return f"tradernext2{ts}{seq:04d}"
+
+
+def make_rfq_trades(
+    rng: random.Random,
+    now_ms: int,
+    instruments: list[Row],
+    mids: dict[str, Decimal],
+    count: int = 40,
+) -> list[Row]:
+    stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["rfq_trades"])
+    rows: list[Row] = []
+    for index, ts in enumerate(stamps):
+        inst = rng.choice(instruments)
+        inst_id = inst["instId"]
+        px = mids[inst_id] * Decimal(repr(1 + rng.uniform(-0.12, 0.12)))
+        base_sz = Decimal(inst["baseSingleMin"]) * Decimal(rng.randint(100, 2_000)) / 100
+        seq = count - index  # newest first: sequence numbers fall within a millisecond
+        rows.append(
+            {
+                "baseCcy": inst["baseCcy"],
+                "clQReqId": "q" + _chars(rng, ALNUM, 15),
+                "clTReqId": "t" + _chars(rng, ALNUM, 15),
+                "filledBaseSz": fmt(base_sz, 6),
+                "filledQuoteSz": fmt(base_sz * Decimal(fmt(px, 4)), 6),
+                "instId": inst_id,
+                "px": fmt(px, 4),
+                "quoteCcy": inst["quoteCcy"],
+                "quoteId": f"quoternext{inst_id}{ts - rng.randint(300, 9_000)}{seq:04d}",
+                "side": rng.choice(("buy", "sell")),
+                "state": "FullyFilled",
+                "tradeId": trade_id(ts, seq),
+                "tradeTs": str(ts),
+                "ts": str(ts),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------- generate
+
+
+def generate(seed: int, now_ms: int) -> SeedData:
+    """The full seeded data set; deterministic in ``(seed, now_ms)``."""
+    rng = random.Random(seed)
+    data = SeedData(account_id=masked_account(rng), currencies=make_currencies())
+    data.deposit_addresses = make_addresses(rng)
+    data.balances = make_balances(rng)
+    data.deposits = make_deposits(rng, now_ms, data.deposit_addresses)
+    data.withdrawals = make_withdrawals(rng, now_ms, data.account_id)
+    data.bills = make_bills(rng, now_ms, data.balances)
+    data.rfq_instruments, data.rfq_mids = make_instruments(rng)
+    data.rfq_trades = make_rfq_trades(rng, now_ms, data.rfq_instruments, data.rfq_mids)
+    return data

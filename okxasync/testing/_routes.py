@@ -1,0 +1,366 @@
+"""The aiohttp application: middlewares and the endpoint table.
+
+A request passes ``record`` (appends a ``RecordedRequest``), ``errors`` (turns
+``ApiError`` and router errors into envelopes), then ``auth`` (private
+endpoints only), then the endpoint's handler. Handlers are plain functions of
+``(Backend, params)`` returning the envelope's ``data`` list; ``params`` is the
+query for GET and the JSON object body for POST. Later middlewares (rate
+limits, latency, fault injection) slot in between ``errors`` and ``auth``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from okxasync.testing import _checks as checks
+from okxasync.testing._checks import ApiError, Secrets, param_error
+from okxasync.testing._data import COINS_BY_CCY, Row
+from okxasync.testing._state import (
+    ExchangeState,
+    QuoteRequest,
+    TradeRequest,
+    Withdraw,
+    page_newest_first,
+)
+
+__all__ = ["ENDPOINTS", "Backend", "Endpoint", "RecordedRequest", "make_app"]
+
+log = logging.getLogger("okxasync.testing")
+
+Params = Mapping[str, Any]
+Data = list[Any]
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the emulator saw it, and how it answered."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]
+    body: str  # the exact request body text ("" for GET)
+    headers: dict[str, str]
+    arrival: float  # time.monotonic() when the request arrived
+    simulated_trading: bool  # the x-simulated-trading header was present
+    status: int = 0  # HTTP status of the answer
+    code: str = ""  # envelope code of the answer
+
+
+@dataclass
+class Backend:
+    """What handlers may use: the state, the secrets, the clock, the request log."""
+
+    state: ExchangeState
+    secrets: Secrets
+    clock: Callable[[], int]  # server time, epoch milliseconds
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Callable[[Backend, Params], Data]
+    group: str  # rate-limit group: "public", "funding" or "otc"
+
+    @property
+    def private(self) -> bool:
+        return self.group != "public"
+
+
+BACKEND = web.AppKey("backend", Backend)
+ROUTE_TABLE = web.AppKey("endpoints", dict)  # (method, path) -> Endpoint
+
+
+def envelope(data: Data, code: str = "0", msg: str = "", status: int = 200) -> web.Response:
+    return web.json_response({"code": code, "msg": msg, "data": data}, status=status)
+
+
+# ----------------------------------------------------------------- middlewares
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
+    arrival = time.monotonic()
+    entry = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        query=dict(request.query),
+        body=await request.text(),
+        headers=dict(request.headers),
+        arrival=arrival,
+        simulated_trading="x-simulated-trading" in request.headers,
+    )
+    request.app[BACKEND].requests.append(entry)
+    response = await handler(request)
+    entry.status = response.status
+    entry.code = _envelope_code(response)
+    return response
+
+
+def _envelope_code(response: web.StreamResponse) -> str:
+    body = response.body if isinstance(response, web.Response) else None
+    try:
+        return str(json.loads(body)["code"]) if isinstance(body, bytes) else ""
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return envelope([], exc.code, exc.msg, exc.status)
+    except web.HTTPException as exc:  # the router's 404 / 405
+        return envelope([], "50000", f"{exc.reason}: {request.method} {request.path}", exc.status)
+    except Exception:
+        log.exception("FakeExchange failed on %s %s", request.method, request.path_qs)
+        return envelope([], "50001", "Internal emulator error", 500)
+
+
+@web.middleware
+async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    endpoint = request.app[ROUTE_TABLE].get((request.method, request.path))
+    if endpoint is not None and endpoint.private:
+        backend = request.app[BACKEND]
+        checks.check_auth(
+            request.headers,
+            request.method,
+            request.raw_path,
+            await request.text(),
+            backend.secrets,
+            backend.clock(),
+        )
+    return await handler(request)
+
+
+# -------------------------------------------------------------------- handlers
+
+
+def server_time(backend: Backend, params: Params) -> Data:
+    return [{"ts": str(backend.clock())}]
+
+
+def balances(backend: Backend, params: Params) -> Data:
+    return backend.state.balance_rows(checks.ccy_list(params))
+
+
+def currencies(backend: Backend, params: Params) -> Data:
+    return backend.state.currency_rows(checks.ccy_list(params))
+
+
+def deposit_address(backend: Backend, params: Params) -> Data:
+    rows = backend.state.deposit_addresses.get(checks.required_str(params, "ccy"))
+    if rows is None:
+        raise param_error("ccy")
+    return rows
+
+
+DEPOSIT_STATES = ("0", "1", "2", "8", "12", "13")
+WITHDRAWAL_STATES = ("-3", "-2", "-1", "0", "1", "2", "3", "4", "5")
+BILL_TYPES = ("1", "2", "13")
+
+
+def _history(records: list[Row], params: Params, filters: Mapping[str, tuple[str, ...]]) -> Data:
+    """A newest-first page; ``filters`` maps filter params to allowed values (() = any)."""
+    match: dict[str, str] = {}
+    for name, allowed in filters.items():
+        if name == "clientId":
+            value = checks.client_id(params)
+        elif allowed:
+            value = checks.choice(params, name, allowed, required=False)
+        else:
+            value = checks.optional_str(params, name)
+        if value is not None:
+            match[name] = value
+    if "," in match.get("ccy", ""):
+        raise param_error("ccy", "error: a single currency is expected")
+    return page_newest_first(
+        records,
+        after=checks.optional_int(params, "after"),
+        before=checks.optional_int(params, "before"),
+        limit=checks.limit(params),
+        match=match,
+    )
+
+
+def deposit_history(backend: Backend, params: Params) -> Data:
+    filters = {"ccy": (), "depId": (), "txId": (), "state": DEPOSIT_STATES}
+    return _history(backend.state.deposits, params, filters)
+
+
+def withdrawal_history(backend: Backend, params: Params) -> Data:
+    filters = {"ccy": (), "wdId": (), "clientId": (), "txId": (), "state": WITHDRAWAL_STATES}
+    return _history(backend.state.withdrawals, params, filters)
+
+
+def bills(backend: Backend, params: Params) -> Data:
+    filters = {"ccy": (), "type": BILL_TYPES, "clientId": ()}
+    return _history(backend.state.bills, params, filters)
+
+
+def withdrawal(backend: Backend, params: Params) -> Data:
+    """POST /asset/withdrawal; ``fee`` may be ``"0"`` (internal transfers)."""
+    ccy = checks.required_str(params, "ccy")
+    if ccy not in COINS_BY_CCY:
+        raise param_error("ccy")
+    request = Withdraw(
+        ccy=ccy,
+        amt=checks.amount(params, "amt"),
+        fee=checks.amount(params, "fee", True),
+        dest=str(checks.choice(params, "dest", ("3", "4"), required=True)),
+        to_addr=checks.required_str(params, "toAddr"),
+        chain=checks.optional_str(params, "chain"),
+        client_id=checks.client_id(params),
+    )
+    if request.chain is not None and request.chain not in backend.state.chains(ccy):
+        raise param_error("chain")
+    record = backend.state.withdraw(request, backend.clock())
+    return [{key: record[key] for key in ("amt", "wdId", "ccy", "clientId", "chain")}]
+
+
+def rfq_instruments(backend: Backend, params: Params) -> Data:
+    return [{"instruments": backend.state.rfq_instruments, "ts": str(backend.clock())}]
+
+
+def rfq_quote(backend: Backend, params: Params) -> Data:
+    checks.optional_int(params, "clQReqTs")
+    request = QuoteRequest(
+        base_ccy=checks.required_str(params, "baseCcy"),
+        quote_ccy=checks.required_str(params, "quoteCcy"),
+        side=str(checks.choice(params, "side", ("buy", "sell", "two_way"), required=True)),
+        rfq_sz=checks.amount(params, "rfqSz"),
+        rfq_sz_ccy=checks.required_str(params, "rfqSzCcy"),
+        cl_q_req_id=checks.optional_str(params, "clQReqId"),
+    )
+    return [backend.state.make_quote(request, backend.clock())]
+
+
+TRADE_FIELDS = (
+    "baseCcy",
+    "clQReqId",
+    "clTReqId",
+    "filledBaseSz",
+    "filledQuoteSz",
+    "instId",
+    "px",
+    "quoteCcy",
+    "quoteId",
+    "side",
+    "state",
+    "tradeId",
+    "ts",
+)
+
+
+def trade_view(trade: Row) -> dict[str, str]:
+    """A stored trade as the trade endpoints show it."""
+    return {key: trade[key] for key in TRADE_FIELDS}
+
+
+def history_view(trade: Row) -> dict[str, str]:
+    """A stored trade as ``/otc/rfq/history`` shows it."""
+    return {
+        "baseCcy": trade["baseCcy"],
+        "baseSz": trade["filledBaseSz"],
+        "clTReqId": trade["clTReqId"],
+        "instId": trade["instId"],
+        "px": trade["px"],
+        "quoteCcy": trade["quoteCcy"],
+        "quoteSz": trade["filledQuoteSz"],
+        "side": trade["side"],
+        "tradeId": trade["tradeId"],
+        "tradeTs": trade["tradeTs"],
+        "ts": trade["ts"],
+    }
+
+
+def rfq_trade(backend: Backend, params: Params) -> Data:
+    checks.optional_int(params, "clTReqTs")
+    request = TradeRequest(
+        cl_t_req_id=checks.required_str(params, "clTReqId"),
+        quote_id=checks.required_str(params, "quoteId"),
+        base_ccy=checks.required_str(params, "baseCcy"),
+        quote_ccy=checks.required_str(params, "quoteCcy"),
+        side=str(checks.choice(params, "side", ("buy", "sell"), required=True)),
+        sz=checks.amount(params, "sz"),
+        sz_ccy=checks.required_str(params, "szCcy"),
+    )
+    return [trade_view(backend.state.execute_trade(request, backend.clock()))]
+
+
+def rfq_get_trade(backend: Backend, params: Params) -> Data:
+    """GET /otc/rfq/trade: tradeId wins over clTReqId; not found -> empty ``data``."""
+    trade_id = checks.optional_str(params, "tradeId")
+    cl_t_req_id = checks.optional_str(params, "clTReqId")
+    if trade_id is None and cl_t_req_id is None:
+        raise param_error("tradeId", "error: tradeId or clTReqId is required")
+    trade = backend.state.find_trade(trade_id=trade_id, cl_t_req_id=cl_t_req_id)
+    return [] if trade is None else [trade_view(trade)]
+
+
+def rfq_history(backend: Backend, params: Params) -> Data:
+    page_sz = checks.optional_int(params, "pageSz", 1, 100) or 100
+    page_idx = checks.optional_int(params, "pageIdx") or 0
+    page = backend.state.rfq_history(
+        begin=checks.optional_int(params, "begin"),
+        end=checks.optional_int(params, "end"),
+        page_sz=page_sz,
+        page_idx=page_idx,
+    )
+    return [
+        {
+            "pageIdx": str(page_idx),
+            "totalPageCnt": str(page.total_pages),
+            "totalRecordCnt": str(page.total_records),
+            "trades": [history_view(t) for t in page.trades],
+            "ts": str(backend.clock()),
+        }
+    ]
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("GET", "/api/v5/public/time", server_time, "public"),
+    Endpoint("GET", "/api/v5/asset/balances", balances, "funding"),
+    Endpoint("GET", "/api/v5/asset/currencies", currencies, "funding"),
+    Endpoint("GET", "/api/v5/asset/deposit-address", deposit_address, "funding"),
+    Endpoint("GET", "/api/v5/asset/deposit-history", deposit_history, "funding"),
+    Endpoint("GET", "/api/v5/asset/bills", bills, "funding"),
+    Endpoint("POST", "/api/v5/asset/withdrawal", withdrawal, "funding"),
+    Endpoint("GET", "/api/v5/asset/withdrawal-history", withdrawal_history, "funding"),
+    Endpoint("GET", "/api/v5/otc/rfq/instruments", rfq_instruments, "otc"),
+    Endpoint("POST", "/api/v5/otc/rfq/quote", rfq_quote, "otc"),
+    Endpoint("POST", "/api/v5/otc/rfq/trade", rfq_trade, "otc"),
+    Endpoint("GET", "/api/v5/otc/rfq/trade", rfq_get_trade, "otc"),
+    Endpoint("GET", "/api/v5/otc/rfq/history", rfq_history, "otc"),
+)
+
+
+def _web_handler(endpoint: Endpoint) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.method == "POST":
+            params: Params = checks.json_object(await request.text())
+        else:
+            params = request.query
+        return envelope(endpoint.handler(request.app[BACKEND], params))
+
+    return handle
+
+
+def make_app(backend: Backend) -> web.Application:
+    app = web.Application(middlewares=[record, errors, auth])
+    app[BACKEND] = backend
+    app[ROUTE_TABLE] = {(e.method, e.path): e for e in ENDPOINTS}
+    for endpoint in ENDPOINTS:
+        app.router.add_route(endpoint.method, endpoint.path, _web_handler(endpoint))
+    return app

@@ -1,0 +1,374 @@
+"""``ExchangeState``: the emulator's ground truth, its queries and mutations.
+
+Tests read the same lists the server answers from: ``state.deposits``,
+``state.withdrawals``, ``state.bills`` and ``state.rfq_trades`` are newest
+first, ordered by ``(ts, id)`` descending, so within one millisecond the larger
+id comes first. Queries only rely on the ``Sequence`` protocol of these lists,
+so a lazily generated history can replace one later.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from okxasync.testing._checks import ApiError, param_error
+from okxasync.testing._data import (
+    COINS_BY_CCY,
+    Mixed,
+    Row,
+    address,
+    fmt,
+    generate,
+    trade_id,
+)
+
+__all__ = ["ExchangeState", "HistoryPage", "QuoteRequest", "TradeRequest", "Withdraw"]
+
+DEFAULT_QUOTE_TTL_MS = 15_000
+QUOTE_SPREAD = Decimal("0.001")  # each side, relative to the mid
+
+
+def _ts(record: Row) -> int:
+    return int(record["ts"])
+
+
+def page_newest_first(
+    records: Sequence[Row],
+    *,
+    after: int | None,
+    before: int | None,
+    limit: int,
+    match: Mapping[str, str],
+) -> list[Row]:
+    """Up to ``limit`` records with ``before < ts < after`` whose fields equal ``match``.
+
+    ``records`` is newest first; the newest matching records are returned.
+    """
+    start = 0
+    if after is not None:  # skip everything at or newer than ``after``
+        start = bisect.bisect_right(records, -after, key=lambda r: -_ts(r))
+    out: list[Row] = []
+    for index in range(start, len(records)):
+        record = records[index]
+        if before is not None and _ts(record) <= before:
+            break
+        if all(record.get(key) == value for key, value in match.items()):
+            out.append(record)
+            if len(out) == limit:
+                break
+    return out
+
+
+def insert_newest_first(records: list[Row], record: Row, sort_key: Callable[[Row], object]) -> None:
+    """Insert keeping the list ordered by ``sort_key`` descending."""
+    index = bisect.bisect_left(records, _Desc(sort_key(record)), key=lambda r: _Desc(sort_key(r)))
+    records.insert(index, record)
+
+
+class _Desc:
+    """Reverses comparisons, to bisect a descending list."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(self.value > other.value)  # type: ignore[operator]
+
+
+def _numeric_key(id_field: str) -> Callable[[Row], object]:
+    return lambda r: (int(r["ts"]), int(r[id_field]))
+
+
+def _trade_key(r: Row) -> object:
+    return (int(r["ts"]), r["tradeId"])
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """A validated withdrawal request."""
+
+    ccy: str
+    amt: Decimal
+    fee: Decimal
+    dest: str
+    to_addr: str
+    chain: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    """A validated RFQ quote request."""
+
+    base_ccy: str
+    quote_ccy: str
+    side: str  # buy, sell or two_way
+    rfq_sz: Decimal
+    rfq_sz_ccy: str
+    cl_q_req_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TradeRequest:
+    """A validated RFQ trade request."""
+
+    cl_t_req_id: str
+    quote_id: str
+    base_ccy: str
+    quote_ccy: str
+    side: str  # buy or sell
+    sz: Decimal
+    sz_ccy: str
+
+
+def _sizes(size: Decimal, in_base: bool, px: Decimal) -> tuple[str, str]:
+    """``(base size, quote size)`` of ``size`` given in base (or quote) currency."""
+    if in_base:
+        return fmt(size, 8), fmt(size * px, 8)
+    return fmt(size / px, 8), fmt(size, 8)
+
+
+def _check_matches_quote(request: TradeRequest, quote: Row) -> None:
+    if request.base_ccy != quote["baseCcy"]:
+        raise param_error("baseCcy", "error: does not match the quote")
+    if request.quote_ccy != quote["quoteCcy"]:
+        raise param_error("quoteCcy", "error: does not match the quote")
+    if quote["side"] not in (request.side, "two_way"):
+        raise param_error("side", "error: does not match the quote")
+    if request.sz_ccy not in (request.base_ccy, request.quote_ccy):
+        raise param_error("szCcy")
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of RFQ trade history (trades newest first)."""
+
+    trades: list[Row]
+    total_records: int
+    total_pages: int
+
+
+class ExchangeState:
+    """Seeded, mutable state of the fake account (see the module docstring).
+
+    ``seed`` and ``now_ms`` (default: the real clock at construction) fully
+    determine the generated records, which all lie in the ~90 days before
+    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ quotes.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        now_ms: int | None = None,
+        quote_ttl_ms: int = DEFAULT_QUOTE_TTL_MS,
+    ) -> None:
+        self.seed = seed
+        self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        self.quote_ttl_ms = quote_ttl_ms
+        data = generate(seed, self.now_ms)
+        self.account_id = data.account_id
+        self.balances: list[Row] = data.balances
+        self.currencies: list[Mixed] = data.currencies
+        self.deposit_addresses: dict[str, list[Mixed]] = data.deposit_addresses
+        self.deposits: list[Row] = data.deposits
+        self.withdrawals: list[Row] = data.withdrawals
+        self.bills: list[Row] = data.bills
+        self.rfq_instruments: list[Row] = data.rfq_instruments
+        self.rfq_mids: dict[str, Decimal] = data.rfq_mids
+        self.rfq_trades: list[Row] = data.rfq_trades
+        self.quotes: dict[str, Row] = {}  # live quotes by quoteId
+        self._rng = random.Random(f"{seed}:runtime")  # for ids and addresses made later
+        self._seq = 1000  # for quote and trade ids
+        self._last_id = {  # new ids continue above every seeded one
+            "wdId": max(int(r["wdId"]) for r in self.withdrawals),
+            "billId": max(int(r["billId"]) for r in self.bills),
+        }
+
+    # ------------------------------------------------------------- funding
+
+    def balance_rows(self, ccys: list[str] | None) -> list[Row]:
+        return [r for r in self.balances if ccys is None or r["ccy"] in ccys]
+
+    def currency_rows(self, ccys: list[str] | None) -> list[Mixed]:
+        return [r for r in self.currencies if ccys is None or r["ccy"] in ccys]
+
+    def main_chain(self, ccy: str) -> str:
+        return next(str(r["chain"]) for r in self.currencies if r["ccy"] == ccy and r["mainNet"])
+
+    def chains(self, ccy: str) -> list[str]:
+        return [str(r["chain"]) for r in self.currencies if r["ccy"] == ccy]
+
+    def withdraw(self, request: Withdraw, now_ms: int) -> Row:
+        """Record a pending withdrawal and debit ``amt + fee``; returns the record.
+
+        Raises ``ApiError`` 58237 for a reused clientId, 58350 if the available
+        balance is short; nothing changes then.
+        """
+        if request.client_id and any(w["clientId"] == request.client_id for w in self.withdrawals):
+            raise ApiError("58237", f"Duplicate clientId {request.client_id}")
+        balance = next(r for r in self.balances if r["ccy"] == request.ccy)
+        total = request.amt + request.fee
+        if total > Decimal(balance["availBal"]):
+            raise ApiError("58350", "Insufficient balance")
+        places = COINS_BY_CCY[request.ccy].decimals
+        for key in ("availBal", "bal"):
+            balance[key] = fmt(Decimal(balance[key]) - total, places)
+        record = self._withdrawal_record(request, now_ms)
+        insert_newest_first(self.withdrawals, record, _numeric_key("wdId"))
+        self._add_bill(request, -total, balance["bal"], now_ms)
+        return record
+
+    def _withdrawal_record(self, request: Withdraw, now_ms: int) -> Row:
+        return {
+            "chain": request.chain or self.main_chain(request.ccy),
+            "fee": f"{request.fee:f}",
+            "ccy": request.ccy,
+            "clientId": request.client_id or "",
+            "amt": f"{request.amt:f}",
+            "txId": "",
+            "from": self.account_id,
+            "to": request.to_addr,
+            "state": "0",
+            "ts": str(now_ms),
+            "wdId": str(self._next_id("wdId")),
+        }
+
+    def _add_bill(self, request: Withdraw, change: Decimal, bal: str, now_ms: int) -> None:
+        bill = {
+            "billId": str(self._next_id("billId")),
+            "ccy": request.ccy,
+            "clientId": request.client_id or "",
+            "balChg": fmt(change, COINS_BY_CCY[request.ccy].decimals),
+            "bal": bal,
+            "type": "2",
+            "ts": str(now_ms),
+        }
+        insert_newest_first(self.bills, bill, _numeric_key("billId"))
+
+    def _next_id(self, id_field: str) -> int:
+        self._last_id[id_field] += self._rng.randint(1, 997)
+        return self._last_id[id_field]
+
+    def new_address(self, kind: str) -> str:
+        """A fresh random address (for callers that need a valid-looking one)."""
+        return address(self._rng, kind)
+
+    # ----------------------------------------------------------------- RFQ
+
+    def instrument(self, base: str, quote: str) -> Row:
+        for row in self.rfq_instruments:
+            if row["baseCcy"] == base and row["quoteCcy"] == quote:
+                return row
+        raise ApiError("58000", f"Unsupported currency pair {base}-{quote}")
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def make_quote(self, request: QuoteRequest, now_ms: int) -> Row:
+        """A new live quote around the pair's mid (0.1% each side), valid ``ttlMs``."""
+        inst = self.instrument(request.base_ccy, request.quote_ccy)
+        if request.rfq_sz_ccy not in (request.base_ccy, request.quote_ccy):
+            raise param_error("rfqSzCcy")
+        mid = self.rfq_mids[inst["instId"]]
+        quote: Row = {
+            "baseCcy": request.base_ccy,
+            "clQReqId": request.cl_q_req_id or "",
+            "origRfqSz": f"{request.rfq_sz:f}",
+            "quoteCcy": request.quote_ccy,
+        }
+        for prefix, px, active in (
+            ("ask", mid * (1 + QUOTE_SPREAD), request.side in ("buy", "two_way")),
+            ("bid", mid * (1 - QUOTE_SPREAD), request.side in ("sell", "two_way")),
+        ):
+            price = Decimal(fmt(px, 4))
+            base_sz, quote_sz = _sizes(
+                request.rfq_sz, request.rfq_sz_ccy == request.base_ccy, price
+            )
+            quote[f"{prefix}Px"] = fmt(price, 4) if active else "0"
+            quote[f"{prefix}BaseSz"] = base_sz if active else "0"
+            quote[f"{prefix}QuoteSz"] = quote_sz if active else "0"
+        quote.update(
+            {
+                "quoteId": f"quoternext{inst['instId']}{now_ms}{self._next_seq():04d}",
+                "quoteTs": str(now_ms),
+                "rfqSz": f"{request.rfq_sz:f}",
+                "rfqSzCcy": request.rfq_sz_ccy,
+                "side": request.side,
+                "ttlMs": str(self.quote_ttl_ms),
+            }
+        )
+        quote = dict(sorted(quote.items()))  # the reference lists fields alphabetically
+        self.quotes[quote["quoteId"]] = quote
+        return quote
+
+    def execute_trade(self, request: TradeRequest, now_ms: int) -> Row:
+        """Fill a live quote; returns the trade (state FullyFilled).
+
+        Raises ``ApiError``: 58012 duplicate clTReqId, 58010 unknown or used
+        quote, 58011 expired quote, 51000 when the request does not match the
+        quote (pair, side, size currency, or size above the quoted size).
+        Nothing is recorded then, and the quote stays usable.
+        """
+        if self.find_trade(trade_id=None, cl_t_req_id=request.cl_t_req_id) is not None:
+            raise ApiError("58012", f"Duplicate clTReqId {request.cl_t_req_id}")
+        quote = self._live_quote(request.quote_id, now_ms)
+        _check_matches_quote(request, quote)
+        prefix = "ask" if request.side == "buy" else "bid"
+        price = Decimal(quote[f"{prefix}Px"])
+        base_sz, quote_sz = _sizes(request.sz, request.sz_ccy == request.base_ccy, price)
+        if Decimal(base_sz) > Decimal(quote[f"{prefix}BaseSz"]):
+            raise param_error("sz", "error: larger than the quoted size")
+        del self.quotes[request.quote_id]  # quotes are single use
+        trade: Row = {
+            "baseCcy": request.base_ccy,
+            "clQReqId": quote["clQReqId"],
+            "clTReqId": request.cl_t_req_id,
+            "filledBaseSz": base_sz,
+            "filledQuoteSz": quote_sz,
+            "instId": f"{request.base_ccy}-{request.quote_ccy}",
+            "px": quote[f"{prefix}Px"],
+            "quoteCcy": request.quote_ccy,
+            "quoteId": request.quote_id,
+            "side": request.side,
+            "state": "FullyFilled",
+            "tradeId": trade_id(now_ms, self._next_seq()),
+            "tradeTs": str(now_ms),
+            "ts": str(now_ms),
+        }
+        insert_newest_first(self.rfq_trades, trade, _trade_key)
+        return trade
+
+    def _live_quote(self, quote_id: str, now_ms: int) -> Row:
+        quote = self.quotes.get(quote_id)
+        if quote is None:
+            raise ApiError("58010", "Quote does not exist")
+        if now_ms > int(quote["quoteTs"]) + int(quote["ttlMs"]):
+            raise ApiError("58011", "Quote expired")
+        return quote
+
+    def find_trade(self, *, trade_id: str | None, cl_t_req_id: str | None) -> Row | None:
+        """A trade by tradeId, else by clTReqId (tradeId wins when both are given)."""
+        key, value = ("tradeId", trade_id) if trade_id is not None else ("clTReqId", cl_t_req_id)
+        return next((t for t in self.rfq_trades if t[key] == value), None)
+
+    def rfq_history(
+        self, *, begin: int | None, end: int | None, page_sz: int, page_idx: int
+    ) -> HistoryPage:
+        """Trades with ``begin <= ts <= end``, newest first, page ``page_idx`` (0-based)."""
+        trades = [
+            t
+            for t in self.rfq_trades
+            if (begin is None or _ts(t) >= begin) and (end is None or _ts(t) <= end)
+        ]
+        pages = -(-len(trades) // page_sz)
+        start = page_idx * page_sz
+        return HistoryPage(trades[start : start + page_sz], len(trades), pages)
