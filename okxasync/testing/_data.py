@@ -231,14 +231,17 @@ def cluster_sizes(rng: random.Random, count: int, forced: dict[int, int]) -> lis
 
 
 def timeline(rng: random.Random, count: int, end_ms: int, forced: dict[int, int]) -> list[int]:
-    """``count`` timestamps, newest first, clustered, spread over ~90 days before ``end_ms``."""
+    """``count`` timestamps, newest first, clustered, spread over 90 days before ``end_ms``."""
     sizes = cluster_sizes(rng, count, forced)
-    mean_gap = HISTORY_SPAN_MS // len(sizes)
-    ts = end_ms - rng.randint(60_000, 3_600_000)
+    newest = end_ms - rng.randint(60_000, 3_600_000)
+    weights = [rng.randint(1, 1_000) for _ in sizes[1:]]
+    scale = (HISTORY_SPAN_MS - (end_ms - newest)) / max(sum(weights), 1)
+    ts = newest
     out: list[int] = []
-    for size in sizes:
+    for index, size in enumerate(sizes):
         out.extend([ts] * size)
-        ts -= rng.randint(1, 2 * mean_gap)
+        if index < len(weights):
+            ts -= max(1, int(weights[index] * scale))  # strictly older than the last group
     return out
 
 
@@ -361,7 +364,7 @@ def make_deposits(
         chain = rng.choice(coin.chains)
         addr = next(a["addr"] for a in addresses[coin.ccy] if a["chain"] == chain.name)
         internal = rng.random() < 0.08  # internal transfers show the sender, no tx hash
-        state = rng.choices(DEPOSIT_STATES, DEPOSIT_WEIGHTS)[0]
+        state = _state(rng, len(rows), DEPOSIT_STATES, DEPOSIT_WEIGHTS)
         confirms = (
             rng.randrange(chain.confirms) if state == "0" else chain.confirms + rng.randint(0, 300)
         )
@@ -382,11 +385,21 @@ def make_deposits(
     return rows
 
 
-def _withdrawal(rng: random.Random, ts: int, wd_id: int, account_id: str) -> Row:
+def _state(
+    rng: random.Random, index: int, states: tuple[str, ...], weights: tuple[int, ...]
+) -> str:
+    """A weighted random state; every 16th record takes the next state in turn,
+    so that each documented state occurs."""
+    if index % 16 == 5 and index // 16 < len(states):
+        return states[index // 16]
+    return rng.choices(states, weights)[0]
+
+
+def _withdrawal(rng: random.Random, index: int, ts: int, wd_id: int, account_id: str) -> Row:
     coin = _pick_coin(rng)
     internal = rng.random() < 0.1  # dest 3: to an email / phone / account name
     chain = coin.chains[0] if internal else rng.choice(coin.chains)
-    state = rng.choices(WITHDRAWAL_STATES, WITHDRAWAL_WEIGHTS)[0]
+    state = _state(rng, index, WITHDRAWAL_STATES, WITHDRAWAL_WEIGHTS)
     on_chain = state in ("1", "2") and not internal
     email = f"{rng.choice(string.ascii_lowercase)}****@{rng.choice(['gmail.com', 'proton.me'])}"
     row: Row = {
@@ -412,7 +425,10 @@ def make_withdrawals(
 ) -> list[Row]:
     stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["withdrawals"])
     ids = numeric_ids(rng, count, 15_000_000)
-    return [_withdrawal(rng, ts, wd_id, account_id) for ts, wd_id in zip(stamps, ids, strict=True)]
+    return [
+        _withdrawal(rng, index, ts, wd_id, account_id)
+        for index, (ts, wd_id) in enumerate(zip(stamps, ids, strict=True))
+    ]
 
 
 def make_bills(rng: random.Random, now_ms: int, balances: list[Row], count: int = 300) -> list[Row]:

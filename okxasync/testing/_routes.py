@@ -85,6 +85,12 @@ def envelope(data: Data, code: str = "0", msg: str = "", status: int = 200) -> w
 
 # ----------------------------------------------------------------- middlewares
 
+
+async def body_text(request: web.Request) -> str:
+    """The raw body as text (aiohttp caches it; bad UTF-8 never raises)."""
+    return (await request.read()).decode("utf-8", "replace")
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -95,7 +101,7 @@ async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         method=request.method,
         path=request.path,
         query=dict(request.query),
-        body=await request.text(),
+        body=await body_text(request),
         headers=dict(request.headers),
         arrival=arrival,
         simulated_trading="x-simulated-trading" in request.headers,
@@ -137,7 +143,7 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
             request.headers,
             request.method,
             request.raw_path,
-            await request.text(),
+            await body_text(request),
             backend.secrets,
             backend.clock(),
         )
@@ -349,7 +355,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 def _web_handler(endpoint: Endpoint) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.method == "POST":
-            params: Params = checks.json_object(await request.text())
+            params: Params = checks.json_object(await body_text(request))
         else:
             params = request.query
         return envelope(endpoint.handler(request.app[BACKEND], params))
