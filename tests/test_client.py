@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 from aiohttp import web
@@ -22,7 +23,7 @@ from okxasync import (
     ValidationError,
     WithdrawalState,
 )
-from okxasync.testing import FakeExchange
+from okxasync.testing import Credentials, FakeExchange
 
 Client = okxasync.Client
 
@@ -187,8 +188,11 @@ async def test_api_error_carries_code(client: Client) -> None:
     ("change", "code"),
     [("secret_key", "50113"), ("passphrase", "50105"), ("api_key", "50111")],
 )
-async def test_wrong_credentials(fake: FakeExchange, change: str, code: str) -> None:
-    creds = {**fake.credentials, change: "wrong-value-123"}
+async def test_wrong_credentials(
+    fake: FakeExchange, change: Literal["api_key", "secret_key", "passphrase"], code: str
+) -> None:
+    creds = fake.credentials
+    creds[change] = "wrong-value-123"
     async with Client(base_url=fake.url, **creds) as client:
         with pytest.raises(AuthenticationError) as info:
             await client.funding.balances()
@@ -207,7 +211,7 @@ async def test_demo_header(fake: FakeExchange) -> None:
 
 async def test_validation_sends_nothing(client: Client, fake: FakeExchange) -> None:
     with pytest.raises(ValidationError):
-        await client.funding.withdraw(ccy="BTC", amt=0.1, dest="4", to_addr="x", fee="0.1")
+        await client.funding.withdraw(ccy="BTC", amt=0.1, dest="4", to_addr="x", fee="0.1")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         await client.funding.deposit_history(limit=500)
     with pytest.raises(ValidationError):
@@ -234,7 +238,7 @@ def test_missing_credentials_name_the_variables(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_base_url_must_be_https_unless_loopback() -> None:
-    creds = {"api_key": "k", "secret_key": "s", "passphrase": "p"}
+    creds: Credentials = {"api_key": "k", "secret_key": "s", "passphrase": "p"}
     with pytest.raises(ValidationError, match="https"):
         Client(base_url="http://www.okx.com", **creds)
     with pytest.raises(ValidationError):
@@ -247,11 +251,12 @@ async def test_repr_logs_and_errors_are_secret_free(
     fake: FakeExchange, caplog: pytest.LogCaptureFixture
 ) -> None:
     creds = fake.credentials
+    wrong_key: Credentials = {**creds, "api_key": "nope"}
     caplog.set_level(logging.DEBUG, logger="okxasync")
     async with Client(base_url=fake.url, **creds) as client:
         await client.funding.balances()
         text = repr(client) + str(vars(client))
-    async with Client(base_url=fake.url, **{**creds, "api_key": "nope"}) as bad:
+    async with Client(base_url=fake.url, **wrong_key) as bad:
         with pytest.raises(AuthenticationError) as info:
             await bad.funding.balances()
     everything = text + caplog.text + str(info.value) + repr(info.value)

@@ -8,7 +8,7 @@ async with okxasync.testing.FakeExchange(seed=0) as fake:
 """
 
 from okxasync.testing._routes import RecordedRequest
-from okxasync.testing._server import FakeExchange
+from okxasync.testing._server import Credentials, FakeExchange
 from okxasync.testing._state import ExchangeState
 
-__all__ = ["ExchangeState", "FakeExchange", "RecordedRequest"]
+__all__ = ["Credentials", "ExchangeState", "FakeExchange", "RecordedRequest"]

@@ -94,6 +94,15 @@ async def body_text(request: web.Request) -> str:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_SECRET_HEADERS = frozenset({"OK-ACCESS-PASSPHRASE", "OK-ACCESS-SIGN"})
+
+
+def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
+    """The request headers with the passphrase and signature masked, so a recorded
+    request can be printed in a failing test without leaking them."""
+    return {k: "***" if k.upper() in _SECRET_HEADERS else v for k, v in headers.items()}
+
+
 @web.middleware
 async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
     arrival = time.monotonic()
@@ -102,7 +111,7 @@ async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         path=request.path,
         query=dict(request.query),
         body=await body_text(request),
-        headers=dict(request.headers),
+        headers=_redacted(request.headers),
         arrival=arrival,
         simulated_trading="x-simulated-trading" in request.headers,
     )

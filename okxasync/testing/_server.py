@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
+from typing import TypedDict
 
 from aiohttp import web
 
@@ -12,7 +13,16 @@ from okxasync.testing._data import make_credentials
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
 from okxasync.testing._state import DEFAULT_QUOTE_TTL_MS, ExchangeState
 
-__all__ = ["FakeExchange"]
+__all__ = ["Credentials", "FakeExchange"]
+
+
+class Credentials(TypedDict):
+    """The emulator's API key, secret and passphrase, typed so that
+    ``Client(**fake.credentials)`` type-checks."""
+
+    api_key: str
+    secret_key: str
+    passphrase: str
 
 
 class FakeExchange:
@@ -46,9 +56,12 @@ class FakeExchange:
         self._url: str | None = None
 
     @property
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> Credentials:
         """``{"api_key", "secret_key", "passphrase"}``: keyword arguments for ``Client``."""
-        return dict(self._credentials)
+        creds = self._credentials
+        return Credentials(
+            api_key=creds["api_key"], secret_key=creds["secret_key"], passphrase=creds["passphrase"]
+        )
 
     @property
     def url(self) -> str:
