@@ -1,7 +1,8 @@
 """Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``.
 
 Each session installs the package with the extras it needs into its own virtualenv,
-so they work the same on a fresh machine and in CI.
+so they work the same on a fresh machine and in CI. Sessions use the interpreter
+that runs nox (Python >= 3.10).
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = ["3.11"]
 
-
-@nox.session(python=PYTHON)
+@nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite against the FakeExchange emulator (and redis-server)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.6")
@@ -29,7 +28,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and the tests."""
     session.install("-e", ".[lint]")
