@@ -6,6 +6,7 @@ from ._client import OKLINK, OKX, Client
 from ._errors import (
     APIError,
     AuthenticationError,
+    LimiterUnavailableError,
     OkxError,
     OutcomeUnknownError,
     RateLimitError,
@@ -13,7 +14,8 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._ratelimit import Priority, Rate
+from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats
+from ._redis import RedisLimiter
 from .models import (
     Balance,
     Bill,
@@ -49,6 +51,9 @@ __all__ = [
     "DepositState",
     "HistoryPage",
     "HistoryTrade",
+    "Limiter",
+    "LimiterUnavailableError",
+    "LocalLimiter",
     "OKLINK",
     "OKX",
     "OkxError",
@@ -57,6 +62,8 @@ __all__ = [
     "Quote",
     "Rate",
     "RateLimitError",
+    "RateLimitStats",
+    "RedisLimiter",
     "ResponseError",
     "RfqInstrument",
     "Side",

@@ -22,7 +22,7 @@ from ._decoding import decode
 from ._endpoints import Endpoint
 from ._errors import APIError, OkxError, TransportError, ValidationError
 from ._params import encode
-from ._ratelimit import DEFAULT_RATES, Priority, Rate, Scheduler
+from ._ratelimit import Limiter, Priority, Rate, RateLimitStats, Scheduler, check_rates
 from ._resources import FundingApi, OtcApi
 from ._retry import RetryPolicy
 from ._signing import Credentials, mask
@@ -42,6 +42,8 @@ class Client:
 
     Use it as ``async with Client(...) as client:``; it owns one aiohttp session
     (created on first use, inside the running loop) and one rate-limit scheduler.
+    ``rate_limits`` overrides or adds group rates; ``limiter`` is where the windows
+    live (default: this process; ``RedisLimiter`` shares one budget between processes).
     Credentials default to ``OKX_API_KEY``, ``OKX_SECRET_KEY``, ``OKX_PASSPHRASE``.
     """
 
@@ -55,7 +57,7 @@ class Client:
         demo: bool = False,
         timeout: float = 10.0,
         rate_limits: Mapping[str, Rate] | None = None,
-        limiter: object | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._credentials = _credentials(api_key, secret_key, passphrase)
@@ -64,7 +66,9 @@ class Client:
         if not timeout > 0:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
         self.timeout = timeout
-        self._scheduler = Scheduler({**DEFAULT_RATES, **(rate_limits or {})})
+        if limiter is not None and not isinstance(limiter, Limiter):
+            raise ValidationError(f"limiter must implement okxasync.Limiter, got {limiter!r}")
+        self._scheduler = Scheduler(check_rates(rate_limits), limiter)
         self.retry = retry or RetryPolicy()
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
@@ -97,11 +101,24 @@ class Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session. Safe to call more than once."""
+        """Close the HTTP session and the limiter's connections. Safe to call more than once.
+
+        A limiter shared with other clients reconnects by itself when they next use it.
+        """
         self._closed = True
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+        await self._scheduler.limiter.aclose()
+
+    @property
+    def rate_limits(self) -> Mapping[str, Rate]:
+        """The rate of every group this client schedules (defaults plus ``rate_limits=``)."""
+        return self._scheduler.rates
+
+    def rate_limit_stats(self) -> dict[str, RateLimitStats]:
+        """Per-group counters: requests sent, server rejections, time spent waiting."""
+        return self._scheduler.stats()
 
     def _http(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -134,8 +151,8 @@ class Client:
         session = self._http()
         for attempt in itertools.count(1):
             try:
-                await self._scheduler.acquire(endpoint.group, priority)
-                return await self._attempt(session, endpoint, prepared)
+                async with self._scheduler.slot(endpoint.group, priority):
+                    return await self._attempt(session, endpoint, prepared)
             except OkxError as error:
                 delay = self.retry.delay(
                     error,

@@ -6,6 +6,7 @@
     │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
     ├── ResponseError            the body is not a valid envelope (.status, .excerpt)
     ├── TransportError           connection failures and timeouts, after retries
+    ├── LimiterUnavailableError  the shared rate limiter (Redis) cannot be reached; nothing sent
     ├── ValidationError          a bad argument, raised before anything is sent
     └── OutcomeUnknownError      a withdrawal / RFQ trade whose result is unknown
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "LimiterUnavailableError",
     "OkxError",
     "OutcomeUnknownError",
     "RateLimitError",
@@ -68,6 +70,14 @@ class ResponseError(OkxError):
 
 class TransportError(OkxError):
     """The request could not be completed: connection failure or timeout."""
+
+
+class LimiterUnavailableError(OkxError):
+    """The shared rate limiter (e.g. Redis) could not be reached; nothing was sent.
+
+    Not retried by the client: without the shared window it cannot know whether
+    sending would exceed the account's limit.
+    """
 
 
 class ValidationError(OkxError, ValueError):

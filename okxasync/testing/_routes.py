@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from okxasync.testing import _checks as checks
 from okxasync.testing._checks import ApiError, Secrets, param_error
@@ -372,8 +373,14 @@ def _web_handler(endpoint: Endpoint) -> Handler:
     return handle
 
 
-def make_app(backend: Backend) -> web.Application:
-    app = web.Application(middlewares=[record, errors, auth])
+def make_app(
+    backend: Backend,
+    outer: Sequence[Middleware] = (),
+    inner: Sequence[Middleware] = (),
+) -> web.Application:
+    """The application; ``outer`` middlewares run before a request is recorded as
+    arrived (network effects), ``inner`` ones between ``errors`` and ``auth``."""
+    app = web.Application(middlewares=[*outer, record, errors, *inner, auth])
     app[BACKEND] = backend
     app[ROUTE_TABLE] = {(e.method, e.path): e for e in ENDPOINTS}
     for endpoint in ENDPOINTS:

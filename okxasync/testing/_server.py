@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TypedDict
 
 from aiohttp import web
 
+from okxasync._ratelimit import Rate
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
+from okxasync.testing._limits import ArrivalLimits
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
 from okxasync.testing._state import DEFAULT_QUOTE_TTL_MS, ExchangeState
 
@@ -35,6 +38,13 @@ class FakeExchange:
     order. ``now_ms`` fixes the base time of the seeded histories (default: the
     real clock); the server clock itself is always real time (``_now_ms``).
     Error codes are listed in ``okxasync.testing._checks``.
+
+    Rate limits are enforced like a strict server (``okxasync.testing._limits``): per
+    group, at most ``count`` accepted arrivals in any ``period`` seconds, else HTTP 429
+    with code ``50011``. ``rate_limits`` replaces the API's rates (``funding`` 6/1 s,
+    ``otc`` 2/2 s), ``enforce_limits=False`` turns the check off, ``jitter`` delays each
+    request by a random ``0..jitter`` seconds before it arrives, and ``retry_after``
+    adds a ``Retry-After`` header to 429 answers. ``fake.rejections`` counts 429 answers.
     """
 
     def __init__(
@@ -45,12 +55,19 @@ class FakeExchange:
         port: int = 0,
         now_ms: int | None = None,
         quote_ttl_ms: int = DEFAULT_QUOTE_TTL_MS,
+        rate_limits: Mapping[str, Rate] | None = None,
+        enforce_limits: bool = True,
+        jitter: float = 0.0,
+        retry_after: bool = False,
     ) -> None:
         self.seed = seed
         self.host = host
         self.port = port
         self.state = ExchangeState(seed, now_ms=now_ms, quote_ttl_ms=quote_ttl_ms)
         self.requests: list[RecordedRequest] = []
+        self.limits = ArrivalLimits(
+            rate_limits, enforce=enforce_limits, jitter=jitter, retry_after=retry_after, seed=seed
+        )
         self._credentials = make_credentials(seed)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -62,6 +79,11 @@ class FakeExchange:
         return Credentials(
             api_key=creds["api_key"], secret_key=creds["secret_key"], passphrase=creds["passphrase"]
         )
+
+    @property
+    def rejections(self) -> int:
+        """How many requests were answered 429 / ``50011`` (all groups)."""
+        return sum(self.limits.rejections.values())
 
     @property
     def url(self) -> str:
@@ -82,7 +104,8 @@ class FakeExchange:
         """Start serving; does nothing if already started."""
         if self._runner is not None:
             return
-        runner = web.AppRunner(make_app(self._backend()), access_log=None, shutdown_timeout=1.0)
+        app = make_app(self._backend(), *self.limits.middlewares())
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port).start()

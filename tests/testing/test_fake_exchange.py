@@ -21,7 +21,9 @@ Reply = tuple[int, dict[str, Any]]
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0) as exchange:
+    # These tests fire raw requests faster than the API's limits; the limits have their
+    # own tests (tests/test_ratelimit.py).
+    async with FakeExchange(seed=0, enforce_limits=False) as exchange:
         yield exchange
 
 
@@ -481,7 +483,7 @@ async def test_trade_errors(fake: FakeExchange, session: aiohttp.ClientSession) 
 
 
 async def test_expired_quote_rejected(session: aiohttp.ClientSession) -> None:
-    async with FakeExchange(seed=1, quote_ttl_ms=1) as fake:
+    async with FakeExchange(seed=1, quote_ttl_ms=1, enforce_limits=False) as fake:
         (quote,) = ok_data(await post(session, fake, "/api/v5/otc/rfq/quote", _quote()))
         assert quote["ttlMs"] == "1"
         await asyncio.sleep(0.02)
