@@ -1,0 +1,247 @@
+"""The rate-limit scheduler against the strict emulator: counts and orderings, not speed.
+
+Most tests use fast custom rates (the property does not depend on the real numbers);
+the emulator enforces the same rates with a strict sliding window at arrival time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from ratelimit_helpers import accepted, assert_within
+
+import okxasync
+from okxasync import Client, LocalLimiter, Priority, Rate, RateLimitError, TransportError
+from okxasync import _endpoints as ep
+from okxasync._retry import RetryPolicy
+from okxasync.testing import FakeExchange
+
+FAST = {"funding": Rate(5, 0.25), "otc": Rate(2, 0.25)}
+
+
+def client_for(fake: FakeExchange, **options: object) -> Client:
+    return Client(base_url=fake.url, **fake.credentials, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def fast_fake() -> AsyncIterator[FakeExchange]:
+    async with FakeExchange(seed=0, rate_limits=FAST, jitter=0.015) as fake:
+        yield fake
+
+
+@contextlib.asynccontextmanager
+async def limited(rate: Rate) -> AsyncIterator[tuple[FakeExchange, Client]]:
+    """An emulator and a client that both use ``rate`` for the funding group."""
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake, client_for(fake, rate_limits={"funding": rate}) as client:
+        yield fake, client
+
+
+async def tagged(client: Client, tag: int, priority: Priority) -> object:
+    """A deposit-history page fetch the emulator's log can tell apart by ``limit``."""
+    return await client.request(ep.DEPOSIT_HISTORY, {"limit": tag}, priority=priority)
+
+
+def tags(fake: FakeExchange) -> list[int]:
+    return [int(r.query["limit"]) for r in accepted(fake, "funding")]
+
+
+async def test_storm_of_40_tasks_gets_no_rejections(fast_fake: FakeExchange) -> None:
+    async with client_for(fast_fake, rate_limits=FAST) as client:
+        calls: list[Callable[[], Awaitable[object]]] = [client.funding.balances] * 30
+        calls += [client.otc.instruments] * 10
+        results = await asyncio.gather(*(call() for call in calls))
+        stats = client.rate_limit_stats()
+    assert all(results)
+    assert fast_fake.rejections == 0
+    assert (len(accepted(fast_fake, "funding")), len(accepted(fast_fake, "otc"))) == (30, 10)
+    assert_within(fast_fake, "funding", FAST["funding"])
+    assert_within(fast_fake, "otc", FAST["otc"])
+    assert (stats["funding"].sent, stats["otc"].sent) == (30, 10)
+    assert stats["funding"].rejected == stats["otc"].rejected == 0
+    assert stats["funding"].wait_max > 0.25  # 30 calls at 5 per 0.25 s had to queue
+    assert stats["funding"].waiting == 0
+
+
+async def test_burst_goes_at_once_then_the_window_holds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The real funding rate: 6 go without waiting, the 7th waits a whole second."""
+    caplog.set_level(logging.DEBUG, logger="okxasync.ratelimit")
+    fake = FakeExchange(seed=0)
+    async with fake, client_for(fake) as client:
+        await asyncio.gather(*(client.funding.balances() for _ in range(6)))
+        assert client.rate_limit_stats()["funding"].wait_max < 0.25
+        await client.funding.balances()
+        stats = client.rate_limit_stats()["funding"]
+    arrivals = [r.arrival for r in accepted(fake, "funding")]
+    assert max(arrivals[:6]) - min(arrivals[:6]) < 0.5
+    assert arrivals[6] - min(arrivals[:6]) >= 1.0
+    assert stats.wait_max >= 0.5 and stats.sent == 7
+    assert fake.rejections == 0
+    assert any("window full" in record.message for record in caplog.records)
+
+
+async def test_direct_calls_overtake_queued_page_fetches() -> None:
+    rate = Rate(2, 0.3)
+    async with limited(rate) as (fake, client):
+        pages = [asyncio.create_task(tagged(client, n, Priority.PAGING)) for n in range(1, 7)]
+        await asyncio.sleep(0.05)  # pages 1-2 sent, 3 holds the turn, 4-6 queued
+        direct = [asyncio.create_task(tagged(client, n, Priority.DIRECT)) for n in (11, 12)]
+        await asyncio.gather(*pages, *direct)
+    order = tags(fake)
+    assert sorted(order) == [1, 2, 3, 4, 5, 6, 11, 12]
+    # Each direct call waited behind at most the one page holding the turn (3), and
+    # maybe one slot released together with it: both are among the first six sent.
+    assert {11, 12} <= set(order[:6])
+    assert order.index(5) > order.index(12) and order.index(6) > order.index(12)
+    assert [n for n in order if n in (4, 5, 6)] == [4, 5, 6]
+    assert fake.rejections == 0
+
+
+async def test_fifo_within_a_priority() -> None:
+    rate = Rate(3, 0.25)
+    async with limited(rate) as (fake, client):
+        await asyncio.gather(*(tagged(client, n, Priority.DIRECT) for n in range(1, 13)))
+    order = tags(fake)
+    # Within one window the requests go together (their arrival order may interleave),
+    # but windows are filled strictly in the order the calls were made.
+    assert [set(order[i : i + 3]) for i in range(0, 12, 3)] == [
+        set(range(i + 1, i + 4)) for i in range(0, 12, 3)
+    ]
+    assert_within(fake, "funding", rate)
+
+
+async def test_cancelled_waiters_take_no_slot_and_block_nobody() -> None:
+    rate = Rate(2, 0.4)
+    async with limited(rate) as (fake, client):
+        first = [asyncio.create_task(tagged(client, n, Priority.DIRECT)) for n in (1, 2)]
+        # 3 holds the turn (sleeping on the window), 4 is queued behind it.
+        doomed = [asyncio.create_task(tagged(client, n, Priority.DIRECT)) for n in (3, 4)]
+        later = [asyncio.create_task(tagged(client, n, Priority.DIRECT)) for n in (5, 6)]
+        await asyncio.sleep(0.1)
+        for task in doomed:
+            task.cancel()
+        await asyncio.gather(*first, *later)
+        assert all(task.cancelled() for task in doomed)
+        stats = client.rate_limit_stats()["funding"]
+    assert tags(fake)[:2] in ([1, 2], [2, 1]) and sorted(tags(fake)) == [1, 2, 5, 6]
+    five, six = sorted(r.arrival for r in accepted(fake, "funding"))[2:]
+    assert six - five < rate.period / 2  # both went in the same window: no slot was lost
+    assert (stats.sent, stats.waiting) == (4, 0)
+    assert fake.rejections == 0
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_slot_spent_on_a_failed_send_still_counts() -> None:
+    rate = Rate(2, 0.5)
+    limiter = LocalLimiter(margin=0.2)  # one budget for both clients below
+    options: dict[str, object] = {"rate_limits": {"funding": rate}, "limiter": limiter}
+    async with FakeExchange(seed=0, rate_limits={"funding": rate}) as fake:
+        dead = Client(
+            base_url=f"http://127.0.0.1:{closed_port()}",
+            **fake.credentials,
+            retry=RetryPolicy(attempts=1),
+            **options,  # type: ignore[arg-type]
+        )
+        started = time.monotonic()
+        for _ in range(2):
+            with pytest.raises(TransportError):
+                await dead.funding.balances()
+        async with client_for(fake, **options) as live:
+            await live.funding.balances()
+        await dead.aclose()
+    # The failed sends got no response, so their slots free only after period + margin.
+    assert accepted(fake, "funding")[0].arrival - started >= rate.period + 0.2
+    assert dead.rate_limit_stats()["funding"].sent == 2
+
+
+async def test_server_rejection_is_retried_after_the_window() -> None:
+    rate = Rate(2, 0.5)
+    async with FakeExchange(seed=0, rate_limits={"funding": rate}) as fake:
+        # Two clients that do not share a limiter: the second overruns the server's window.
+        async with client_for(fake, rate_limits={"funding": rate}) as other:
+            await asyncio.gather(other.funding.balances(), other.funding.balances())
+        async with client_for(fake, rate_limits={"funding": rate}) as client:
+            balances = await client.funding.balances()
+            stats = client.rate_limit_stats()["funding"]
+    assert balances
+    assert fake.rejections == 1 and (stats.rejected, stats.sent) == (1, 2)
+    rejected = next(r for r in fake.requests if r.status == 429)
+    assert rejected.code == "50011"
+    assert accepted(fake, "funding")[-1].arrival - rejected.arrival >= rate.period
+    assert_within(fake, "funding", rate)
+
+
+async def test_retry_after_header_is_honoured() -> None:
+    rate = Rate(1, 0.2)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate}, retry_after=True)
+    async with fake, client_for(fake, rate_limits={"funding": Rate(5, 0.2)}) as client:
+        await asyncio.gather(client.funding.balances(), client.funding.balances())
+    rejected = [r for r in fake.requests if r.status == 429]
+    assert len(rejected) == 1 and rejected[0].code == "50011"
+    # The emulator asks for 1 s (whole seconds); the window alone would be 0.25 s.
+    assert accepted(fake, "funding")[-1].arrival - rejected[0].arrival >= 0.95
+
+
+async def test_rate_limit_error_after_bounded_retries() -> None:
+    fake = FakeExchange(seed=0, rate_limits={"funding": Rate(1, 30.0)})
+    options = {
+        "rate_limits": {"funding": Rate(10, 0.05)},
+        "retry": RetryPolicy(rate_limit_attempts=3),
+    }
+    async with fake, client_for(fake, **options) as client:
+        await client.funding.balances()
+        with pytest.raises(RateLimitError) as caught:
+            await client.funding.balances()
+        stats = client.rate_limit_stats()["funding"]
+    assert (caught.value.code, caught.value.status) == ("50011", 429)
+    assert fake.rejections == 3 and (stats.rejected, stats.sent) == (3, 4)
+
+
+async def test_otc_limits_are_separate_from_funding() -> None:
+    fake = FakeExchange(seed=0, rate_limits=FAST)
+    async with fake, client_for(fake, rate_limits=FAST) as client:
+        await asyncio.gather(*(client.otc.instruments() for _ in range(2)))
+        await asyncio.gather(*(client.funding.balances() for _ in range(5)))
+        stats = client.rate_limit_stats()
+    # A full otc window did not hold up the funding burst.
+    assert stats["funding"].wait_max < FAST["funding"].period / 2
+    assert fake.rejections == 0
+
+
+async def test_rate_limits_override_add_and_validate() -> None:
+    client = Client("k", "s", "p", rate_limits={"otc": Rate(1, 5), "public": Rate(20, 2)})
+    assert client.rate_limits == {
+        "funding": Rate(6, 1.0),
+        "otc": Rate(1, 5),
+        "public": Rate(20, 2),
+    }
+    bad: list[object] = [{"funding": (6, 1.0)}, {"": Rate(1, 1)}, {1: Rate(1, 1)}, [("otc", 1)]]
+    for rate_limits in bad:
+        with pytest.raises(okxasync.ValidationError):
+            Client("k", "s", "p", rate_limits=rate_limits)  # type: ignore[arg-type]
+    for count, period in [(0, 1.0), (1, 0), (1, -1.0), (True, 1.0), (1, float("inf"))]:
+        with pytest.raises(okxasync.ValidationError):
+            Rate(count, period)
+    with pytest.raises(okxasync.ValidationError):
+        LocalLimiter(margin=-0.01)
+    with pytest.raises(okxasync.ValidationError):
+        Client("k", "s", "p", limiter=object())  # type: ignore[arg-type]
+    await client.aclose()
+
+
+def test_an_endpoint_of_an_unknown_group_fails_at_definition() -> None:
+    with pytest.raises(ValueError, match="unknown rate-limit group"):
+        ep.Endpoint("GET", "/api/v5/asset/new", "fundng", okxasync.Balance)
