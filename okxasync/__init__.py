@@ -14,7 +14,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats
+from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, Slot
 from ._redis import RedisLimiter
 from .models import (
     Balance,
@@ -67,6 +67,7 @@ __all__ = [
     "ResponseError",
     "RfqInstrument",
     "Side",
+    "Slot",
     "Trade",
     "TradeState",
     "TransportError",
