@@ -1,0 +1,58 @@
+"""What every command shares: consoles, signal handling, formatting of values."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from rich.console import Console
+
+__all__ = ["amount", "err_console", "iso_ms", "on_interrupt", "out_console"]
+
+
+def out_console() -> Console:
+    """Tables and reports: stdout, plain text when it is not a terminal."""
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    """Progress, hints and errors: stderr, so stdout can carry data."""
+    return Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def on_interrupt(callback: Callable[[], None]) -> Iterator[None]:
+    """Inside the running loop, call ``callback`` on SIGINT or SIGTERM instead of the default
+    (KeyboardInterrupt / termination), so the command can stop in an orderly way.
+
+    Where the loop cannot install handlers (Windows), Ctrl-C keeps raising KeyboardInterrupt.
+    """
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, callback)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def amount(value: Decimal | None) -> str:
+    """Exact decimal text, never scientific notation: ``Decimal("1E-8")`` -> ``0.00000001``."""
+    return "" if value is None else f"{value:f}"
+
+
+def iso_ms(moment: datetime | None) -> str:
+    """ISO-8601 UTC with milliseconds, like the API's own timestamps:
+    ``2024-05-01T12:00:00.123Z``."""
+    if moment is None:
+        return ""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

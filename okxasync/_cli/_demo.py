@@ -1,0 +1,234 @@
+"""``okxasync demo``: a tour of the client against an embedded FakeExchange.
+
+Every call is started at once, as a busy service would, at the API's real rate limits
+(funding 6 per second, OTC 2 per 2 seconds); the report then shows how the client's
+scheduler spread them. It needs no credentials and no network, and takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+
+from .._client import Client
+from .._ratelimit import DEFAULT_RATES
+from ..models import Balance, Currency, Deposit, DepositAddress, Quote, Trade, WithdrawalRecord
+from ..testing import FakeExchange, RecordedRequest
+from ._console import amount, iso_ms, out_console
+
+__all__ = ["run"]
+
+ADDRESS_CCYS = ("BTC", "ETH", "USDT", "USDC")
+RFQ_PAIR = ("BTC", "USDT")
+RFQ_SIZE = Decimal("0.5")  # BTC
+HISTORY_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Tour:
+    """Everything the demo fetched."""
+
+    balances: list[Balance]
+    currencies: list[Currency]
+    addresses: list[DepositAddress]
+    deposits: list[Deposit]
+    withdrawals: list[WithdrawalRecord]
+    quote: Quote
+    trade: Trade
+    seconds: float
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the tour to stdout; 0 on success."""
+    asyncio.run(_demo(args.seed, out_console()))
+    return 0
+
+
+async def _demo(seed: int, console: Console) -> None:
+    async with FakeExchange(seed) as fake:
+        console.rule("okxasync demo")
+        console.print(
+            f"An embedded FakeExchange serves {fake.url} (seed {seed}). Every call below is "
+            "started at once; the client's scheduler keeps them within the API's limits: "
+            + ", ".join(f"{group} {_rate(group)}" for group in DEFAULT_RATES)
+            + "."
+        )
+        async with Client(base_url=fake.url, **fake.credentials) as client:
+            tour = await fetch(client)
+            _show(console, tour)
+            console.print(_scheduler_table(fake.requests, tour.seconds))
+
+
+async def fetch(client: Client) -> Tour:
+    """Run every call of the tour concurrently."""
+    started = time.monotonic()
+    balances, currencies, addresses, deposits, withdrawals, (quote, trade) = await asyncio.gather(
+        client.funding.balances(),
+        client.funding.currencies(),
+        _addresses(client),
+        client.funding.deposit_history(limit=HISTORY_ROWS),
+        client.funding.withdrawal_history(limit=HISTORY_ROWS),
+        _quote_and_trade(client),
+    )
+    seconds = time.monotonic() - started
+    return Tour(balances, currencies, addresses, deposits, withdrawals, quote, trade, seconds)
+
+
+async def _addresses(client: Client) -> list[DepositAddress]:
+    lists = await asyncio.gather(*(client.funding.deposit_address(ccy) for ccy in ADDRESS_CCYS))
+    return [address for found in lists for address in found if address.selected]
+
+
+async def _quote_and_trade(client: Client) -> tuple[Quote, Trade]:
+    base, quote_ccy = RFQ_PAIR
+    quote = await client.otc.quote(
+        base_ccy=base, quote_ccy=quote_ccy, side="buy", rfq_sz=RFQ_SIZE, rfq_sz_ccy=base
+    )
+    trade = await client.otc.trade(
+        quote_id=quote.quote_id,
+        base_ccy=base,
+        quote_ccy=quote_ccy,
+        side="buy",
+        sz=RFQ_SIZE,
+        sz_ccy=base,
+    )
+    # Read it back by our own idempotency key, as a bot would after a timeout.
+    return quote, await client.otc.get_trade(cl_t_req_id=trade.cl_t_req_id)
+
+
+def _show(console: Console, tour: Tour) -> None:
+    for table in (
+        _balances(tour.balances),
+        _currencies(tour.currencies),
+        _addresses_table(tour.addresses),
+        _deposits(tour.deposits),
+        _withdrawals(tour.withdrawals),
+        _rfq(tour.quote, tour.trade),
+    ):
+        console.print(table)
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for column in columns:
+        if column.startswith(">"):  # numbers: right-aligned
+            table.add_column(column[1:], justify="right")
+        else:
+            table.add_column(column)
+    return table
+
+
+def _balances(balances: Sequence[Balance]) -> Table:
+    table = _table("Balances", "ccy", ">available", ">frozen", ">total")
+    for b in balances:
+        table.add_row(b.ccy, amount(b.avail_bal), amount(b.frozen_bal), amount(b.bal))
+    return table
+
+
+def _currencies(currencies: Sequence[Currency]) -> Table:
+    table = _table(
+        "Currencies and chains", "ccy", "chain", ">min deposit", ">min withdrawal", ">fee"
+    )
+    for c in currencies:
+        fee = f"{amount(c.min_fee)}-{amount(c.max_fee)}"
+        table.add_row(c.ccy, c.chain, amount(c.min_dep), amount(c.min_wd), fee)
+    return table
+
+
+def _addresses_table(addresses: Sequence[DepositAddress]) -> Table:
+    table = _table("Deposit addresses", "ccy", "chain", "address")
+    for a in addresses:
+        table.add_row(a.ccy, a.chain, a.addr)
+    return table
+
+
+def _deposits(deposits: Sequence[Deposit]) -> Table:
+    table = _table("Latest deposits", "time (UTC)", "ccy", ">amount", "state")
+    for d in deposits:
+        table.add_row(iso_ms(d.ts), d.ccy, amount(d.amt), _state(d.state))
+    return table
+
+
+def _withdrawals(withdrawals: Sequence[WithdrawalRecord]) -> Table:
+    table = _table("Latest withdrawals", "time (UTC)", "ccy", ">amount", ">fee", "state")
+    for w in withdrawals:
+        table.add_row(iso_ms(w.ts), w.ccy, amount(w.amt), amount(w.fee), _state(w.state))
+    return table
+
+
+def _rfq(quote: Quote, trade: Trade) -> Table:
+    table = _table("RFQ: quote -> trade", "step", "pair", "side", ">price", ">size", "detail")
+    pair = f"{quote.base_ccy}-{quote.quote_ccy}"
+    ttl = f"valid {quote.ttl_ms} ms" if quote.ttl_ms is not None else ""
+    table.add_row("quote", pair, "buy", amount(quote.ask_px), amount(quote.ask_base_sz), ttl)
+    table.add_row(
+        "trade",
+        trade.inst_id,
+        _state(trade.side),
+        amount(trade.px),
+        amount(trade.filled_base_sz),
+        f"{_state(trade.state)}, {amount(trade.filled_quote_sz)} {trade.quote_ccy}",
+    )
+    return table
+
+
+def _state(value: object) -> str:
+    name = getattr(value, "name", None)
+    return str(value) if value is None or name in (None, "UNKNOWN") else str(name).lower()
+
+
+def _scheduler_table(requests: Sequence[RecordedRequest], seconds: float) -> Table:
+    table = _table(
+        f"What the scheduler did (all calls done in {seconds:.1f} s)",
+        "group",
+        "limit",
+        ">requests",
+        ">peak in any window",
+        "requests per window, in order",
+    )
+    for group, rate in DEFAULT_RATES.items():
+        arrivals = [r.arrival for r in requests if _group(r.path) == group]
+        table.add_row(
+            group,
+            _rate(group),
+            str(len(arrivals)),
+            f"{peak(arrivals, rate.period)} (max {rate.count})",
+            " ".join(str(n) for n in per_window(arrivals, rate.period)),
+        )
+    return table
+
+
+def _group(path: str) -> str:
+    return "otc" if path.startswith("/api/v5/otc/") else "funding"
+
+
+def _rate(group: str) -> str:
+    rate = DEFAULT_RATES[group]
+    return f"{rate.count}/{rate.period:g}s"
+
+
+def peak(arrivals: Sequence[float], period: float) -> int:
+    """The most arrivals in any window of ``period`` seconds (``arrivals`` sorted)."""
+    best, first = 0, 0
+    for last, moment in enumerate(arrivals):
+        while moment - arrivals[first] >= period:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+def per_window(arrivals: Sequence[float], period: float) -> list[int]:
+    """Arrivals counted in consecutive windows of ``period`` from the first one."""
+    if not arrivals:
+        return []
+    counts = [0] * (int((arrivals[-1] - arrivals[0]) // period) + 1)
+    for moment in arrivals:
+        counts[int((moment - arrivals[0]) // period)] += 1
+    return counts

@@ -1,0 +1,124 @@
+"""Each command's options (argparse only: ``--help`` works without the ``cli`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timezone
+
+from .._client import OKLINK
+
+__all__ = ["EXPORT_KINDS", "add_demo", "add_export", "add_serve", "parse_ccys", "parse_time"]
+
+#: ``okxasync export`` kinds, in the order ``--help`` lists them.
+EXPORT_KINDS = ("deposits", "withdrawals", "bills", "rfq-trades")
+
+_CCY = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
+def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="a tour of the client against an embedded emulator (no credentials, no network)",
+        description="Start an embedded FakeExchange and walk through balances, currencies, "
+        "deposit addresses, deposit and withdrawal history and an RFQ quote -> trade, at the "
+        "API's real rate limits, showing what the client's scheduler did.",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="the emulator's data seed (default 0)")
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run a FakeExchange for your own integration tests, until Ctrl-C",
+        description="Serve the emulator and print its URL and credentials; stops cleanly on "
+        "Ctrl-C or SIGTERM.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, default=0, help="port to bind (default 0: a free port, printed)"
+    )
+    serve.add_argument("--seed", type=int, default=0, help="the emulator's data seed (default 0)")
+    serve.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON line {url, api_key, secret_key, passphrase} instead of text",
+    )
+
+
+def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="export history to CSV or JSON Lines (newest first)",
+        description="Export the full history of one kind, newest first, with exact decimal "
+        "amounts and ISO-8601 UTC timestamps. Credentials come from OKX_API_KEY, "
+        "OKX_SECRET_KEY and OKX_PASSPHRASE (or use --fake). Ctrl-C keeps a valid file of what "
+        "was fetched and prints the command that resumes the export.",
+    )
+    export.add_argument("kind", choices=EXPORT_KINDS, help="what to export")
+    for flag, what in (("--since", "inclusive"), ("--until", "exclusive")):
+        export.add_argument(
+            flag,
+            type=parse_time,
+            metavar="TIME",
+            help=f"{what} bound: ISO-8601 (2024-05-01, 2024-05-01T12:00:00.000Z; "
+            "UTC when no offset is given) or Unix milliseconds",
+        )
+    export.add_argument(
+        "--ccy",
+        type=parse_ccys,
+        action="extend",
+        metavar="CCY[,CCY...]",
+        help="only these currencies (repeatable; rfq-trades: either side of the pair)",
+    )
+    export.add_argument(
+        "--format", choices=("csv", "jsonl"), help="default: from -o's suffix, else csv"
+    )
+    export.add_argument("-o", "--output", default="-", metavar="FILE", help="default: stdout")
+    mode = export.add_mutually_exclusive_group()
+    mode.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    mode.add_argument(
+        "--append", action="store_true", help="append to FILE (to resume an interrupted export)"
+    )
+    export.add_argument(
+        "--fake", action="store_true", help="export from an embedded FakeExchange instead"
+    )
+    export.add_argument("--seed", type=int, default=0, help="the --fake emulator's data seed")
+    export.add_argument("--base-url", default=OKLINK, help=f"API base URL (default {OKLINK})")
+
+
+def parse_time(text: str) -> int:
+    """``--since``/``--until``: Unix milliseconds, or ISO-8601 (UTC when no offset is given)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 time or Unix milliseconds: {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return _to_ms(moment)
+
+
+def _to_ms(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def parse_ccys(text: str) -> list[str]:
+    """``--ccy BTC,usdt`` -> ``["BTC", "USDT"]``."""
+    codes = [code.strip().upper() for code in text.split(",") if code.strip()]
+    bad = [code for code in codes if not _CCY.fullmatch(code)]
+    if not codes or bad:
+        raise argparse.ArgumentTypeError(f"not a currency code: {text!r}")
+    return codes
+
+
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return port
