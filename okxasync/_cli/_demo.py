@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._client import Client
-from .._ratelimit import DEFAULT_RATES
+from .._ratelimit import DEFAULT_RATES, RateLimitStats
 from ..models import Balance, Currency, Deposit, DepositAddress, Quote, Trade, WithdrawalRecord
 from ..testing import FakeExchange, RecordedRequest
 from ._console import amount, iso_ms, out_console
@@ -63,7 +63,7 @@ async def _demo(seed: int, console: Console) -> None:
         async with Client(base_url=fake.url, **fake.credentials) as client:
             tour = await fetch(client)
             _show(console, tour)
-            console.print(_scheduler_table(fake.requests, tour.seconds))
+            console.print(_scheduler_table(client.rate_limit_stats(), fake.requests, tour.seconds))
 
 
 async def fetch(client: Client) -> Tour:
@@ -184,22 +184,37 @@ def _state(value: object) -> str:
     return str(value) if value is None or name in (None, "UNKNOWN") else str(name).lower()
 
 
-def _scheduler_table(requests: Sequence[RecordedRequest], seconds: float) -> Table:
+def _scheduler_table(
+    stats: Mapping[str, RateLimitStats], requests: Sequence[RecordedRequest], seconds: float
+) -> Table:
+    """The client's counters per group, next to what the server saw arrive."""
     table = _table(
         f"What the scheduler did (all calls done in {seconds:.1f} s)",
         "group",
         "limit",
-        ">requests",
-        ">peak in any window",
-        "requests per window, in order",
+        ">sent",
+        ">rejected",
+        ">waited",
+        ">max wait",
+        ">peak",
+        "per window",
+    )
+    table.caption = (
+        "sent, rejected (by the server), waited: the client's rate_limit_stats(); "
+        "peak: the most requests the server saw in any one window; "
+        "per window: arrivals in consecutive windows"
     )
     for group, rate in DEFAULT_RATES.items():
         arrivals = [r.arrival for r in requests if _group(r.path) == group]
+        counters = stats[group]
         table.add_row(
             group,
             _rate(group),
-            str(len(arrivals)),
-            f"{peak(arrivals, rate.period)} (max {rate.count})",
+            str(counters.sent),
+            str(counters.rejected),
+            f"{counters.wait_total:.2f} s",
+            f"{counters.wait_max:.2f} s",
+            f"{peak(arrivals, rate.period)}/{rate.count}",
             " ".join(str(n) for n in per_window(arrivals, rate.period)),
         )
     return table

@@ -33,9 +33,10 @@ def test_demo_prints_every_table_within_the_limits(
         assert re.search(rf"{balance['ccy']}\s+.*{re.escape(balance['availBal'])}", out)
     assert "fully_filled" in out
     for group, rate in DEFAULT_RATES.items():
-        row = re.search(rf"{group}\s.*?(\d+)\s.*?(\d+) \(max (\d+)\)", out)
-        assert row is not None, f"no scheduler row for {group}"
-        requests, peak, limit = (int(n) for n in row.groups())
-        assert limit == rate.count
-        assert requests > rate.count  # more than one window's worth: the scheduler had work
-        assert 1 <= peak <= rate.count
+        row = next(line for line in out.splitlines() if line.startswith(f"│ {group} "))
+        _, limit, sent, rejected, _, _, peak, per_window = (c.strip() for c in row.split("│")[1:-1])
+        assert limit == f"{rate.count}/{rate.period:g}s"
+        assert int(sent) > rate.count  # more than one window's worth: the scheduler had work
+        assert int(rejected) == 0  # the emulator enforces the same limits strictly
+        assert peak == f"{rate.count}/{rate.count}"
+        assert all(int(n) <= rate.count for n in per_window.split())
