@@ -12,7 +12,7 @@ __all__ = ["draw"]
 def draw(
     cpu: dict[str, tuple[float, float]], rates: dict[str, float], bursts: dict[str, float]
 ) -> None:
-    """Write ``cpu_per_call.png``, ``decode.png`` and ``concurrency.png`` next to RESULTS.md.
+    """Write ``clients_{cpu,decode,concurrency}.png`` next to ``RESULTS.md``.
 
     ``cpu`` maps client -> (median µs, p99 µs); ``rates`` decoder -> records/s;
     ``bursts`` client -> calls/s.
@@ -28,16 +28,22 @@ def draw(
     out = results.HERE
     _bars(
         plt,
-        out / "cpu_per_call.png",
+        out / "clients_cpu.png",
         "Client CPU per signed call (µs, lower is better)",
         {name: median for name, (median, _) in cpu.items()},
         {name: p99 for name, (_, p99) in cpu.items()},
     )
     _bars(
-        plt, out / "decode.png", "Decoding the 100-record page (records/s, higher is better)", rates
+        plt,
+        out / "clients_decode.png",
+        "Decoding the 100-record page (records/s, higher is better)",
+        rates,
     )
     _bars(
-        plt, out / "concurrency.png", "1,000 concurrent calls (calls/s, higher is better)", bursts
+        plt,
+        out / "clients_concurrency.png",
+        "1,000 concurrent calls (calls/s, higher is better)",
+        bursts,
     )
 
 

@@ -38,11 +38,37 @@ class Envelope(msgspec.Struct):
     data: list[Deposit] = msgspec.field(default_factory=list)
 
 
+class StrDeposit(msgspec.Struct, rename="camel"):
+    """Every field left a ``str``, as on the wire: what typing the values costs, by contrast."""
+
+    ccy: str = ""
+    chain: str = ""
+    amt: str = ""
+    from_: str = msgspec.field(default="", name="from")
+    to: str = ""
+    tx_id: str = ""
+    state: str = ""
+    dep_id: str = ""
+    actual_dep_blk_confirm: str = ""
+    ts: str = ""
+
+
+class StrEnvelope(msgspec.Struct):
+    code: str
+    msg: str = ""
+    data: list[StrDeposit] = msgspec.field(default_factory=list)
+
+
 _decoder = msgspec.json.Decoder(Envelope, strict=False)
+_str_decoder = msgspec.json.Decoder(StrEnvelope)
 
 
 def decode(body: bytes) -> list[Deposit]:
     return _decoder.decode(body).data
+
+
+def decode_untyped(body: bytes) -> list[StrDeposit]:
+    return _str_decoder.decode(body).data
 
 
 @contextlib.asynccontextmanager
