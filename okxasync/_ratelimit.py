@@ -131,16 +131,23 @@ class LocalLimiter:
     def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
         self.margin = _check_margin(margin)
         self._slots: dict[str, list[Slot]] = {}
+        self._prune_at: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"LocalLimiter(margin={self.margin!r})"
 
     async def take(self, group: str, rate: Rate) -> Slot | float:
         now = time.monotonic()
-        live = [slot for slot in self._slots.get(group, ()) if slot.expires > now]
-        self._slots[group] = live
+        live = self._slots.setdefault(group, [])
+        # Expired slots are dropped only when the list looks full or has doubled since the
+        # last pass: keeping a few is conservative (they count as live), and a large window
+        # (thousands per second) then costs O(1) per call instead of a scan of the window.
+        if len(live) >= min(rate.count, self._prune_at.get(group, 0)):
+            live[:] = [slot for slot in live if slot.expires > now]
+            self._prune_at[group] = max(2 * len(live), 64)
         if len(live) < rate.count:
-            slot = Slot(group, rate.period, now + rate.period + self.margin)
+            # No token: only shared stores (RedisLimiter) need one, and uuid4 costs a syscall.
+            slot = Slot(group, rate.period, now + rate.period + self.margin, token="local")
             live.append(slot)
             return slot
         # The (excess + 1)-th slot to expire is the one that makes room.
