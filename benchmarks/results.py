@@ -86,6 +86,12 @@ def _git_commit() -> str:
             text=True,
             check=True,
         )
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "okxasync"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return out.stdout.strip()
+    return out.stdout.strip() + (" + uncommitted changes to okxasync/" if dirty.stdout else "")
