@@ -9,11 +9,13 @@ from ._errors import (
     LimiterUnavailableError,
     OkxError,
     OutcomeUnknownError,
+    PagingError,
     RateLimitError,
     ResponseError,
     TransportError,
     ValidationError,
 )
+from ._paging import HistoryIterator
 from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, Slot
 from ._redis import RedisLimiter
 from .models import (
@@ -49,6 +51,7 @@ __all__ = [
     "Deposit",
     "DepositAddress",
     "DepositState",
+    "HistoryIterator",
     "HistoryPage",
     "HistoryTrade",
     "Limiter",
@@ -58,6 +61,7 @@ __all__ = [
     "OKX",
     "OkxError",
     "OutcomeUnknownError",
+    "PagingError",
     "Priority",
     "Quote",
     "Rate",

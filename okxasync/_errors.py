@@ -5,6 +5,7 @@
     │   ├── RateLimitError       50011 / HTTP 429, after the client's own retries
     │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
     ├── ResponseError            the body is not a valid envelope (.status, .excerpt)
+    ├── PagingError              more records share one millisecond than a page holds
     ├── TransportError           connection failures and timeouts, after retries
     ├── LimiterUnavailableError  the shared rate limiter (Redis) cannot be reached; nothing sent
     ├── ValidationError          a bad argument, raised before anything is sent
@@ -16,12 +17,15 @@ Both the HTTP status and the envelope ``code`` map to a class through
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 __all__ = [
     "APIError",
     "AuthenticationError",
     "LimiterUnavailableError",
     "OkxError",
     "OutcomeUnknownError",
+    "PagingError",
     "RateLimitError",
     "ResponseError",
     "TransportError",
@@ -66,6 +70,32 @@ class ResponseError(OkxError):
         self.status = status
         self.excerpt = excerpt(body)
         super().__init__(f"invalid response (HTTP {status}): {reason}; body: {self.excerpt!r}")
+
+
+class PagingError(OkxError):
+    """A history iterator met more records in one millisecond than one page can hold.
+
+    The API's time cursor (``after``/``before``) cannot page inside a millisecond, so the
+    records of ``ts_ms`` beyond the first ``limit`` are unreachable with these filters;
+    nothing was skipped silently. Narrow the query (``ccy=``, ``state=``, ``type=``) and
+    iterate each part.
+    """
+
+    def __init__(self, ts_ms: int, limit: int) -> None:
+        self.ts_ms = ts_ms
+        self.limit = limit
+        super().__init__(
+            f"at least {limit} records share the millisecond {ts_ms} "
+            f"({_iso(ts_ms)}); the time cursor cannot page through them: narrow the query"
+        )
+
+    def __reduce__(self) -> tuple[type[PagingError], tuple[int, int]]:
+        return (type(self), (self.ts_ms, self.limit))
+
+
+def _iso(ts_ms: int) -> str:
+    moment = datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class TransportError(OkxError):

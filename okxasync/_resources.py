@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from . import _endpoints as ep
 from . import models as m
 from ._errors import ResponseError
+from ._paging import MAX_PAGE, HistoryIterator, iter_rfq_history, iter_time_paged
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -112,6 +113,80 @@ class FundingApi:
         """One page of withdrawals, newest first."""
         return await self._client.request(ep.WITHDRAWAL_HISTORY, _args(locals()))
 
+    def iter_deposits(
+        self,
+        *,
+        ccy: Ccy | None = None,
+        tx_id: str | None = None,
+        state: m.DepositState | str | None = None,
+        since: Time | None = None,
+        until: Time | None = None,
+        page_size: int = MAX_PAGE,
+        concurrency: int = 1,
+    ) -> HistoryIterator[m.Deposit]:
+        """Every deposit with ``since <= ts < until``, each exactly once, newest first.
+
+        ``concurrency=k`` pages ``k`` time shards at once: each page is still newest
+        first, but pages of different shards interleave. Arguments are validated now.
+        """
+        filters = {"ccy": ccy, "tx_id": tx_id, "state": state}
+        return iter_time_paged(
+            self._client,
+            ep.DEPOSIT_HISTORY,
+            filters,
+            since=since,
+            until=until,
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    def iter_withdrawals(
+        self,
+        *,
+        ccy: Ccy | None = None,
+        client_id: str | None = None,
+        tx_id: str | None = None,
+        state: m.WithdrawalState | str | None = None,
+        since: Time | None = None,
+        until: Time | None = None,
+        page_size: int = MAX_PAGE,
+        concurrency: int = 1,
+    ) -> HistoryIterator[m.WithdrawalRecord]:
+        """Every withdrawal with ``since <= ts < until``, as :meth:`iter_deposits`."""
+        filters = {"ccy": ccy, "client_id": client_id, "tx_id": tx_id, "state": state}
+        return iter_time_paged(
+            self._client,
+            ep.WITHDRAWAL_HISTORY,
+            filters,
+            since=since,
+            until=until,
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
+    def iter_bills(
+        self,
+        *,
+        ccy: Ccy | None = None,
+        type: m.BillType | str | None = None,
+        client_id: str | None = None,
+        since: Time | None = None,
+        until: Time | None = None,
+        page_size: int = MAX_PAGE,
+        concurrency: int = 1,
+    ) -> HistoryIterator[m.Bill]:
+        """Every bill with ``since <= ts < until``, as :meth:`iter_deposits`."""
+        filters = {"ccy": ccy, "type": type, "client_id": client_id}
+        return iter_time_paged(
+            self._client,
+            ep.BILLS,
+            filters,
+            since=since,
+            until=until,
+            page_size=page_size,
+            concurrency=concurrency,
+        )
+
 
 class OtcApi:
     """OTC RFQ calls (rate group ``otc``, 2 requests per 2 seconds)."""
@@ -178,6 +253,17 @@ class OtcApi:
         """One page of RFQ trade history; ``page_idx`` is 0-based."""
         pages = await self._client.request(ep.RFQ_HISTORY, _args(locals()))
         return _one(pages, "history")
+
+    def iter_history(
+        self,
+        *,
+        begin: Time | None = None,
+        end: Time | None = None,
+        page_size: int = MAX_PAGE,
+    ) -> HistoryIterator[m.HistoryTrade]:
+        """Every RFQ trade between ``begin`` and ``end`` (bounds as the API applies them),
+        each exactly once, newest first, even while new trades shift the pages."""
+        return iter_rfq_history(self._client, begin=begin, end=end, page_size=page_size)
 
 
 def _with_ts(inst: m.RfqInstrument, ts_ms: int | None) -> m.RfqInstrument:

@@ -358,31 +358,37 @@ def make_deposits(
     rng: random.Random, now_ms: int, addresses: dict[str, list[Mixed]], count: int = 300
 ) -> list[Row]:
     stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["deposits"])
-    rows: list[Row] = []
-    for ts, dep_id in zip(stamps, numeric_ids(rng, count, 34_000_000), strict=True):
-        coin = _pick_coin(rng)
-        chain = rng.choice(coin.chains)
-        addr = next(a["addr"] for a in addresses[coin.ccy] if a["chain"] == chain.name)
-        internal = rng.random() < 0.08  # internal transfers show the sender, no tx hash
-        state = _state(rng, len(rows), DEPOSIT_STATES, DEPOSIT_WEIGHTS)
-        confirms = (
-            rng.randrange(chain.confirms) if state == "0" else chain.confirms + rng.randint(0, 300)
-        )
-        rows.append(
-            {
-                "actualDepBlkConfirm": str(confirms),
-                "amt": _amount(rng, coin),
-                "ccy": coin.ccy,
-                "chain": chain.name,
-                "depId": str(dep_id),
-                "from": masked_account(rng) if internal else "",
-                "state": state,
-                "to": str(addr),
-                "ts": str(ts),
-                "txId": "" if internal else tx_hash(rng, chain.kind),
-            }
-        )
-    return rows
+    ids = numeric_ids(rng, count, 34_000_000)
+    return [
+        deposit(rng, index, ts, dep_id, addresses)
+        for index, (ts, dep_id) in enumerate(zip(stamps, ids, strict=True))
+    ]
+
+
+def deposit(
+    rng: random.Random, index: int, ts: int, dep_id: int, addresses: dict[str, list[Mixed]]
+) -> Row:
+    """One deposit record (``index`` is its newest-first position)."""
+    coin = _pick_coin(rng)
+    chain = rng.choice(coin.chains)
+    addr = next(a["addr"] for a in addresses[coin.ccy] if a["chain"] == chain.name)
+    internal = rng.random() < 0.08  # internal transfers show the sender, no tx hash
+    state = _state(rng, index, DEPOSIT_STATES, DEPOSIT_WEIGHTS)
+    confirms = (
+        rng.randrange(chain.confirms) if state == "0" else chain.confirms + rng.randint(0, 300)
+    )
+    return {
+        "actualDepBlkConfirm": str(confirms),
+        "amt": _amount(rng, coin),
+        "ccy": coin.ccy,
+        "chain": chain.name,
+        "depId": str(dep_id),
+        "from": masked_account(rng) if internal else "",
+        "state": state,
+        "to": str(addr),
+        "ts": str(ts),
+        "txId": "" if internal else tx_hash(rng, chain.kind),
+    }
 
 
 def _state(
@@ -395,7 +401,8 @@ def _state(
     return rng.choices(states, weights)[0]
 
 
-def _withdrawal(rng: random.Random, index: int, ts: int, wd_id: int, account_id: str) -> Row:
+def withdrawal(rng: random.Random, index: int, ts: int, wd_id: int, account_id: str) -> Row:
+    """One withdrawal record (``index`` is its newest-first position)."""
     coin = _pick_coin(rng)
     internal = rng.random() < 0.1  # dest 3: to an email / phone / account name
     chain = coin.chains[0] if internal else rng.choice(coin.chains)
@@ -426,7 +433,7 @@ def make_withdrawals(
     stamps = timeline(rng, count, now_ms, FORCED_CLUSTERS["withdrawals"])
     ids = numeric_ids(rng, count, 15_000_000)
     return [
-        _withdrawal(rng, index, ts, wd_id, account_id)
+        withdrawal(rng, index, ts, wd_id, account_id)
         for index, (ts, wd_id) in enumerate(zip(stamps, ids, strict=True))
     ]
 

@@ -187,7 +187,9 @@ WITHDRAWAL_STATES = ("-3", "-2", "-1", "0", "1", "2", "3", "4", "5")
 BILL_TYPES = ("1", "2", "13")
 
 
-def _history(records: list[Row], params: Params, filters: Mapping[str, tuple[str, ...]]) -> Data:
+def _history(
+    records: Sequence[Row], params: Params, filters: Mapping[str, tuple[str, ...]]
+) -> Data:
     """A newest-first page; ``filters`` maps filter params to allowed values (() = any)."""
     match: dict[str, str] = {}
     for name, allowed in filters.items():

@@ -12,6 +12,7 @@ from aiohttp import web
 from okxasync._ratelimit import Rate
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
+from okxasync.testing._latency import simulated_latency
 from okxasync.testing._limits import ArrivalLimits
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
 from okxasync.testing._state import DEFAULT_QUOTE_TTL_MS, ExchangeState
@@ -37,6 +38,9 @@ class FakeExchange:
     (see ``ExchangeState``); ``fake.requests`` records every request in arrival
     order. ``now_ms`` fixes the base time of the seeded histories (default: the
     real clock); the server clock itself is always real time (``_now_ms``).
+    ``latency`` (seconds) delays every answer by a simulated network round trip;
+    ``history_size`` serves that many deposits, withdrawals and bills each,
+    generated on demand (e.g. 1,000,000 without holding them in memory).
     Error codes are listed in ``okxasync.testing._checks``.
 
     Rate limits are enforced like a strict server (``okxasync.testing._limits``): per
@@ -59,11 +63,17 @@ class FakeExchange:
         enforce_limits: bool = True,
         jitter: float = 0.0,
         retry_after: bool = False,
+        latency: float = 0.0,
+        history_size: int | None = None,
     ) -> None:
         self.seed = seed
         self.host = host
         self.port = port
-        self.state = ExchangeState(seed, now_ms=now_ms, quote_ttl_ms=quote_ttl_ms)
+        self.latency = latency
+        self._outer = [simulated_latency(latency)] if latency else []
+        self.state = ExchangeState(
+            seed, now_ms=now_ms, quote_ttl_ms=quote_ttl_ms, history_size=history_size
+        )
         self.requests: list[RecordedRequest] = []
         self.limits = ArrivalLimits(
             rate_limits, enforce=enforce_limits, jitter=jitter, retry_after=retry_after, seed=seed
@@ -104,7 +114,8 @@ class FakeExchange:
         """Start serving; does nothing if already started."""
         if self._runner is not None:
             return
-        app = make_app(self._backend(), *self.limits.middlewares())
+        outer, inner = self.limits.middlewares()
+        app = make_app(self._backend(), [*self._outer, *outer], inner)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:

@@ -26,6 +26,7 @@ from okxasync.testing._data import (
     generate,
     trade_id,
 )
+from okxasync.testing._generated import GeneratedHistory, Kind
 
 __all__ = ["ExchangeState", "HistoryPage", "QuoteRequest", "TradeRequest", "Withdraw"]
 
@@ -64,7 +65,9 @@ def page_newest_first(
     return out
 
 
-def insert_newest_first(records: list[Row], record: Row, sort_key: Callable[[Row], object]) -> None:
+def insert_newest_first(
+    records: list[Row] | GeneratedHistory, record: Row, sort_key: Callable[[Row], object]
+) -> None:
     """Insert keeping the list ordered by ``sort_key`` descending."""
     index = bisect.bisect_left(records, _Desc(sort_key(record)), key=lambda r: _Desc(sort_key(r)))
     records.insert(index, record)
@@ -160,7 +163,9 @@ class ExchangeState:
 
     ``seed`` and ``now_ms`` (default: the real clock at construction) fully
     determine the generated records, which all lie in the ~90 days before
-    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ quotes.
+    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ quotes. ``history_size``
+    replaces the seeded deposits, withdrawals and bills with that many records
+    each, computed on demand (see ``GeneratedHistory``; memory stays flat).
     """
 
     def __init__(
@@ -169,6 +174,7 @@ class ExchangeState:
         *,
         now_ms: int | None = None,
         quote_ttl_ms: int = DEFAULT_QUOTE_TTL_MS,
+        history_size: int | None = None,
     ) -> None:
         self.seed = seed
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -178,19 +184,36 @@ class ExchangeState:
         self.balances: list[Row] = data.balances
         self.currencies: list[Mixed] = data.currencies
         self.deposit_addresses: dict[str, list[Mixed]] = data.deposit_addresses
-        self.deposits: list[Row] = data.deposits
-        self.withdrawals: list[Row] = data.withdrawals
-        self.bills: list[Row] = data.bills
+        self.deposits: list[Row] | GeneratedHistory = data.deposits
+        self.withdrawals: list[Row] | GeneratedHistory = data.withdrawals
+        self.bills: list[Row] | GeneratedHistory = data.bills
+        if history_size is not None:
+            self._generate_histories(history_size)
         self.rfq_instruments: list[Row] = data.rfq_instruments
         self.rfq_mids: dict[str, Decimal] = data.rfq_mids
         self.rfq_trades: list[Row] = data.rfq_trades
         self.quotes: dict[str, Row] = {}  # live quotes by quoteId
         self._rng = random.Random(f"{seed}:runtime")  # for ids and addresses made later
         self._seq = 1000  # for quote and trade ids
-        self._last_id = {  # new ids continue above every seeded one
-            "wdId": max(int(r["wdId"]) for r in self.withdrawals),
-            "billId": max(int(r["billId"]) for r in self.bills),
+        self._last_id = {  # new ids continue above every seeded one (ids grow with time)
+            "wdId": int(self.withdrawals[0]["wdId"]) if self.withdrawals else 0,
+            "billId": int(self.bills[0]["billId"]) if self.bills else 0,
         }
+
+    def _generate_histories(self, size: int) -> None:
+        def history(kind: Kind) -> GeneratedHistory:
+            return GeneratedHistory(
+                kind,
+                size,
+                seed=self.seed,
+                now_ms=self.now_ms,
+                addresses=self.deposit_addresses,
+                account_id=self.account_id,
+            )
+
+        self.deposits = history("deposits")
+        self.withdrawals = history("withdrawals")
+        self.bills = history("bills")
 
     # ------------------------------------------------------------- funding
 

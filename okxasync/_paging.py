@@ -1,0 +1,533 @@
+"""History iterators: lazy, streaming, cancellable paging over the history endpoints.
+
+Two kinds of paging:
+
+* **Time cursors** (deposits, withdrawals, bills): the API's ``after=T`` returns records
+  strictly older than ``T`` and ``before=T`` strictly newer, newest first, at most
+  ``limit`` per page. A full page may end in the middle of a millisecond, and
+  ``after=oldest_ts`` would lose the rest of it, so a page's oldest millisecond is
+  *held back* and fetched again, whole, at the head of the next page (``after=oldest+1``).
+  Every yielded record therefore comes from a page that held its millisecond completely:
+  each record is yielded exactly once, without remembering ids. Only a millisecond with
+  more records than a page can hold defeats this; a smaller ``page_size`` is then widened
+  to the API's maximum for that millisecond, and beyond that :class:`PagingError` names it.
+* **Page indexes** (RFQ trade history): ``pageIdx`` counts from 0; new trades push older
+  ones to later pages while paging, so trades already yielded are skipped (only the ids at
+  the oldest millisecond seen so far are remembered: pages are newest first).
+
+The cursor arithmetic is pure functions (:func:`cursor_args`, :func:`held_back`,
+:func:`next_page_index`); :class:`HistoryIterator` drives one *source* of pages. With
+``concurrency=k`` the window ``[since, until)`` is cut into half-open time shards paged
+by ``k`` workers; a worker that runs out of work splits the largest unfinished shard in
+two, so uneven histories keep all workers busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from . import models as m
+from ._endpoints import RFQ_HISTORY, Endpoint
+from ._errors import PagingError, ResponseError, ValidationError
+from ._params import encode, to_ms
+from ._ratelimit import Priority
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = [
+    "MAX_PAGE",
+    "HistoryIterator",
+    "cursor_args",
+    "held_back",
+    "iter_rfq_history",
+    "iter_time_paged",
+    "next_page_index",
+]
+
+#: The API's largest page (``limit`` / ``pageSz``).
+MAX_PAGE = 100
+#: More workers than this cannot help: every rate group admits fewer requests per window.
+MAX_CONCURRENCY = 32
+
+
+class Stamped(Protocol):
+    """A history record: its ``ts`` in Unix milliseconds (``None`` if the server left it out)."""
+
+    @property
+    def ts_ms(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=Stamped)
+R_co = TypeVar("R_co", bound=Stamped, covariant=True)
+Fetch = Callable[[Mapping[str, int]], Awaitable[list[R]]]
+
+
+# ---------------------------------------------------------------- cursor arithmetic
+
+
+def cursor_args(lo: int, hi: int | None, limit: int) -> dict[str, int]:
+    """Query arguments selecting ``lo <= ts < hi`` (``hi=None``: no upper bound).
+
+    ``after`` and ``before`` are exclusive on the wire, hence ``before = lo - 1``
+    (left out for ``lo = 0``: no timestamp is negative).
+    """
+    args = {"limit": limit}
+    if hi is not None:
+        args["after"] = hi
+    if lo > 0:
+        args["before"] = lo - 1
+    return args
+
+
+def held_back(stamps: Sequence[int], limit: int) -> int | None:
+    """The millisecond a page must leave for the next page, or ``None`` for the last page.
+
+    A page shorter than ``limit`` holds every record of its window. A full page may
+    have cut its oldest millisecond in two, so that millisecond is held back: only
+    records strictly newer are final, and the next page starts at it (``after = ms + 1``).
+    Raises :class:`_FullMillisecond` when a full page is all one millisecond.
+    """
+    if len(stamps) < limit:
+        return None
+    oldest = min(stamps)
+    if oldest == max(stamps):
+        raise _FullMillisecond(oldest)
+    return oldest
+
+
+def next_page_index(index: int, count: int, page_size: int, total_pages: int | None) -> int | None:
+    """The ``pageIdx`` after page ``index`` (0-based) that held ``count`` trades, or ``None``.
+
+    A short or empty page is the last. ``totalPageCnt`` ends a full page's run when it
+    is consistent (more than ``index``); a value the current page contradicts is ignored.
+    """
+    if count < page_size:
+        return None
+    if total_pages is not None and total_pages > index and index + 1 >= total_pages:
+        return None
+    return index + 1
+
+
+class _FullMillisecond(Exception):
+    def __init__(self, ts_ms: int) -> None:
+        self.ts_ms = ts_ms
+
+
+def _stamps(records: Sequence[Stamped], lo: int, hi: int | None, what: str) -> list[int]:
+    """Each record's ``ts``; a missing one, or one outside ``[lo, hi)``, is a bad response."""
+    stamps: list[int] = []
+    for record in records:
+        ts = record.ts_ms
+        if ts is None or ts < lo or (hi is not None and ts >= hi):
+            reason = f"{what}: record ts {ts!r} is outside the requested [{lo}, {hi})"
+            raise ResponseError(reason, 200, b"")
+        stamps.append(ts)
+    return stamps
+
+
+# ------------------------------------------------------------------- time shards
+
+
+class _Shard:
+    """The part ``[lo, hi)`` of a window still to fetch (``hi=None``: not yet bounded).
+
+    ``density`` (records per ms) is measured from the shard's own last full page;
+    ``None`` until it has one, so a shard is never split before it was looked at.
+    """
+
+    def __init__(self, lo: int, hi: int | None) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.density: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.hi is not None and self.hi <= self.lo
+
+    @property
+    def span(self) -> int:
+        return 0 if self.hi is None else max(0, self.hi - self.lo)
+
+    def expected(self) -> float:
+        """Records expected in the rest of the shard (0 when unknown)."""
+        return (self.density or 0.0) * self.span
+
+    def observe(self, stamps: Sequence[int]) -> None:
+        self.density = len(stamps) / (max(stamps) - min(stamps) + 1)
+
+    def split(self) -> _Shard:
+        """Give away the older half: this shard keeps ``[mid, hi)``, returns ``[lo, mid)``."""
+        assert self.hi is not None and self.span >= 2
+        mid = self.lo + self.span // 2
+        older = _Shard(self.lo, mid)
+        self.lo = mid
+        return older
+
+
+class _TimePager(Generic[R]):
+    """Fetches the next page of a shard and advances it (see the module docstring)."""
+
+    def __init__(self, fetch: Fetch[R], limit: int, what: str) -> None:
+        self._fetch = fetch
+        self.limit = limit
+        self._what = what
+
+    async def next_page(self, shard: _Shard) -> list[R]:
+        """Final records of the next page of ``shard``, newest first; advances ``shard``.
+
+        ``shard.lo`` may rise while the request is in flight (a split gave the older
+        part away); records below it are dropped here, the new shard fetches them.
+        """
+        lo, hi = shard.lo, shard.hi
+        page = await self._fetch(cursor_args(lo, hi, self.limit))
+        stamps = _stamps(page, lo, hi, self._what)
+        try:
+            cut = held_back(stamps, self.limit)
+            keep, shard.hi = (page, lo) if cut is None else (_newer(page, cut), cut + 1)
+            if cut is not None:
+                shard.observe(stamps)
+        except _FullMillisecond as full:
+            keep, shard.hi = await self._whole_millisecond(full.ts_ms), full.ts_ms
+        return [r for r in keep if (r.ts_ms or 0) >= shard.lo]
+
+    async def _whole_millisecond(self, ts_ms: int) -> list[R]:
+        """Every record of one millisecond, in one page of the largest size the API allows."""
+        if self.limit < MAX_PAGE:
+            page = await self._fetch(cursor_args(ts_ms, ts_ms + 1, MAX_PAGE))
+            _stamps(page, ts_ms, ts_ms + 1, self._what)
+            if len(page) < MAX_PAGE:
+                return page
+        raise PagingError(ts_ms, MAX_PAGE)
+
+
+def _newer(page: list[R], ts_ms: int) -> list[R]:
+    return [r for r in page if (r.ts_ms or 0) > ts_ms]
+
+
+# ------------------------------------------------------------------------ sources
+
+
+class _Source(Protocol[R_co]):
+    async def next_page(self) -> Sequence[R_co] | None:
+        """The next batch of records (possibly empty), or ``None`` when exhausted."""
+
+    async def aclose(self) -> None:
+        """Stop fetching and wait until nothing is in flight."""
+
+    def cancel(self) -> None:
+        """Stop fetching without waiting (safe from ``__del__``)."""
+
+
+class _Sequential(Generic[R]):
+    """One shard, one request at a time, each made inside the consumer's ``__anext__``."""
+
+    def __init__(self, pager: _TimePager[R], lo: int, hi: int | None) -> None:
+        self._pager = pager
+        self._shard = _Shard(lo, hi)
+        self._closed = False
+
+    async def next_page(self) -> list[R] | None:
+        if self._closed or self._shard.done:
+            return None
+        return await self._pager.next_page(self._shard)
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    def cancel(self) -> None:
+        self._closed = True
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A worker's error, delivered in order with the pages."""
+
+    error: Exception
+
+
+@dataclass(frozen=True)
+class _Done:
+    """Every worker has finished."""
+
+
+class _Concurrent(Generic[R]):
+    """``workers`` tasks paging time shards into a bounded queue.
+
+    The first page is fetched alone (a small export stays one request, and it bounds
+    an open ``until``); then workers start. Each pages its shard to the end, then
+    splits the shard expected to hold the most records (at least two more pages) and
+    takes its older half; with nothing worth splitting it waits for the next page's
+    news. The queue holds at most ``workers`` pages, so memory is bounded and fetching
+    pauses when the consumer does. Workers reference only this object, never the
+    iterator, so dropping the iterator (a ``break``) lets it be collected and cancel them.
+    """
+
+    def __init__(self, pager: _TimePager[R], lo: int, hi: int | None, workers: int) -> None:
+        self._pager = pager
+        self._workers = workers
+        self._first: _Shard | None = _Shard(lo, hi)
+        self._active: list[_Shard] = []
+        self._queue: asyncio.Queue[list[R] | _Failed | _Done] = asyncio.Queue(maxsize=workers)
+        self._progress = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running = 0
+        self._closed = False
+
+    async def next_page(self) -> list[R] | None:
+        if self._closed:
+            return None
+        if self._first is not None:
+            return await self._first_page(self._first)
+        item = await self._queue.get()
+        if isinstance(item, _Failed):
+            await self.aclose()
+            raise item.error
+        if isinstance(item, _Done):
+            self._closed = True
+            return None
+        return item
+
+    async def _first_page(self, shard: _Shard) -> list[R]:
+        page = await self._pager.next_page(shard)
+        self._first = None
+        if shard.done:
+            self._closed = True
+        else:
+            self._active.append(shard)
+            owned = [shard, *(self._steal() for _ in range(self._workers - 1))]
+            self._running = len(owned)
+            self._tasks = [asyncio.ensure_future(self._work(own)) for own in owned]
+        return page
+
+    def _steal(self) -> _Shard | None:
+        """The older half of the shard expected to hold the most, if worth it; now active."""
+        victim = max(self._active, key=_Shard.expected, default=None)
+        if victim is None or victim.span < 2 or victim.expected() < 2 * self._pager.limit:
+            return None
+        shard = victim.split()
+        self._active.append(shard)
+        return shard
+
+    async def _work(self, shard: _Shard | None) -> None:
+        try:
+            while self._active:
+                if shard is None:
+                    await self._progress.wait()
+                else:
+                    await self._page_through(shard)
+                shard = self._steal()
+        except Exception as error:
+            await self._queue.put(_Failed(error))
+            return
+        self._running -= 1
+        if self._running == 0:
+            await self._queue.put(_Done())
+
+    async def _page_through(self, shard: _Shard) -> None:
+        while not shard.done:
+            page = await self._pager.next_page(shard)
+            if shard.done:
+                self._active.remove(shard)
+            self._announce()
+            if page:
+                await self._queue.put(page)
+
+    def _announce(self) -> None:
+        """Wake idle workers: a shard moved, so a split may now be worth it (or all is done)."""
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    async def aclose(self) -> None:
+        self.cancel()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def cancel(self) -> None:
+        self._closed = True
+        self._first = None
+        for task in self._tasks:
+            if not task.done() and not task.get_loop().is_closed():
+                task.cancel()
+
+
+class _IndexPages:
+    """RFQ history by ``pageIdx``, skipping trades that later pages repeat."""
+
+    def __init__(self, fetch: Callable[[int], Awaitable[m.HistoryPage]], page_size: int) -> None:
+        self._fetch = fetch
+        self._page_size = page_size
+        self._index: int | None = 0
+        self._seen = _SeenTrades()
+
+    async def next_page(self) -> list[m.HistoryTrade] | None:
+        index = self._index
+        if index is None:
+            return None
+        page = await self._fetch(index)
+        self._index = next_page_index(index, len(page.trades), self._page_size, page.total_page_cnt)
+        return self._seen.fresh(page.trades)
+
+    async def aclose(self) -> None:
+        self._index = None
+
+    def cancel(self) -> None:
+        self._index = None
+
+
+class _SeenTrades:
+    """Which trades were yielded, for pages ordered newest first.
+
+    A trade newer than the oldest millisecond yielded so far was on an earlier page
+    (it was pushed down by new trades); at that millisecond itself the ids decide.
+    So only the ids of one millisecond are kept, however long the history.
+    """
+
+    def __init__(self) -> None:
+        self.ts: int | None = None
+        self.ids: set[str] = set()
+
+    def fresh(self, trades: list[m.HistoryTrade]) -> list[m.HistoryTrade]:
+        """The trades of a page not yielded before; raises :class:`ResponseError` if the
+        page is not newest first (then repeats could not be told from new trades)."""
+        stamps = _stamps(trades, 0, None, "RFQ history")
+        if any(a < b for a, b in itertools.pairwise(stamps)):
+            raise ResponseError("RFQ history page is not ordered newest first", 200, b"")
+        out = []
+        for trade, ts in zip(trades, stamps, strict=True):
+            if self._seen(ts, trade.trade_id):
+                continue
+            if self.ts is None or ts < self.ts:
+                self.ts, self.ids = ts, set()
+            self.ids.add(trade.trade_id)
+            out.append(trade)
+        return out
+
+    def _seen(self, ts: int, trade_id: str) -> bool:
+        return self.ts is not None and (ts > self.ts or (ts == self.ts and trade_id in self.ids))
+
+
+# ----------------------------------------------------------------------- iterator
+
+
+class HistoryIterator(Generic[R]):
+    """An async iterator over history records, fetching one page at a time when needed.
+
+    Use ``async for record in it``; ``await it.aclose()`` (or ``async with it:``) stops
+    all fetching, including pages prefetched by concurrent workers. Leaving an
+    ``async for`` with ``break`` stops it too once the iterator is no longer referenced;
+    when you keep a reference to it, close it. Memory stays bounded by a few pages.
+    """
+
+    def __init__(self, source: _Source[R]) -> None:
+        self._source = source
+        self._buffer: deque[R] = deque()
+        self._exhausted = False
+
+    def __aiter__(self) -> HistoryIterator[R]:
+        return self
+
+    async def __anext__(self) -> R:
+        while not self._buffer:
+            if self._exhausted:
+                raise StopAsyncIteration
+            page = await self._source.next_page()
+            if page is None or self._exhausted:  # exhausted: closed while fetching
+                self._exhausted = True
+                raise StopAsyncIteration
+            self._buffer.extend(page)
+        return self._buffer.popleft()
+
+    async def aclose(self) -> None:
+        """Stop fetching; cancel and wait for any request in flight. Safe to call twice."""
+        self._exhausted = True
+        self._buffer.clear()
+        await self._source.aclose()
+
+    async def __aenter__(self) -> HistoryIterator[R]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        self._source.cancel()
+
+
+# ------------------------------------------------------------------- constructors
+
+
+def _window(since: object, until: object) -> tuple[int, int | None]:
+    lo = 0 if since is None else to_ms("since", since)
+    hi = None if until is None else to_ms("until", until)
+    if hi is not None and lo >= hi:
+        raise ValidationError(f"since must be before until, got since={lo} ms, until={hi} ms")
+    return lo, hi
+
+
+def _count(name: str, value: object, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValidationError(f"{name} must be an int from 1 to {most}, got {value!r}")
+    return value
+
+
+def iter_time_paged(
+    client: Client,
+    endpoint: Endpoint[R],
+    filters: Mapping[str, object],
+    *,
+    since: object,
+    until: object,
+    page_size: object,
+    concurrency: object,
+) -> HistoryIterator[R]:
+    """Every record of ``endpoint`` matching ``filters`` with ``since <= ts < until``.
+
+    Arguments are validated here, before any request (:class:`ValidationError`).
+    """
+    lo, hi = _window(since, until)
+    limit = _count("page_size", page_size, MAX_PAGE)
+    workers = _count("concurrency", concurrency, MAX_CONCURRENCY)
+    encode(endpoint.params, {**filters, **cursor_args(lo, hi, limit)})  # validates filters
+
+    async def fetch(cursor: Mapping[str, int]) -> list[R]:
+        return await client.request(endpoint, {**filters, **cursor}, priority=Priority.PAGING)
+
+    pager = _TimePager(fetch, limit, endpoint.path)
+    if workers == 1:
+        return HistoryIterator(_Sequential(pager, lo, hi))
+    return HistoryIterator(_Concurrent(pager, lo, hi, workers))
+
+
+def iter_rfq_history(
+    client: Client, *, begin: object, end: object, page_size: object
+) -> HistoryIterator[m.HistoryTrade]:
+    """Every RFQ trade between ``begin`` and ``end`` (as the API bounds them), newest first."""
+    size = _count("page_size", page_size, MAX_PAGE)
+    window = {"begin": begin, "end": end}
+    encode(RFQ_HISTORY.params, window)
+    if begin is not None and end is not None and to_ms("begin", begin) > to_ms("end", end):
+        raise ValidationError("begin must not be after end")
+
+    async def fetch(index: int) -> m.HistoryPage:
+        args = {**window, "page_sz": size, "page_idx": index}
+        pages = await client.request(RFQ_HISTORY, args, priority=Priority.PAGING)
+        if not pages:
+            raise ResponseError("RFQ history: the server answered with no page", 200, b"")
+        return pages[0]
+
+    return HistoryIterator(_IndexPages(fetch, size))
