@@ -1,0 +1,72 @@
+"""The history iterators' cursor arithmetic, as pure functions (no network)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from okxasync._paging import _FullMillisecond, cursor_args, held_back, next_page_index
+
+
+def test_cursor_args_make_the_exclusive_wire_bounds_inclusive_exclusive() -> None:
+    assert cursor_args(0, None, 100) == {"limit": 100}
+    assert cursor_args(0, 500, 7) == {"limit": 7, "after": 500}
+    assert cursor_args(1, None, 100) == {"limit": 100, "before": 0}
+    assert cursor_args(1_000, 2_000, 50) == {"limit": 50, "after": 2_000, "before": 999}
+
+
+def test_short_page_is_the_last() -> None:
+    assert held_back([5, 5, 4], limit=4) is None
+    assert held_back([], limit=100) is None
+
+
+def test_full_page_holds_back_its_oldest_millisecond() -> None:
+    assert held_back([9, 9, 8, 7, 7], limit=5) == 7
+    assert held_back([9, 8, 7, 6, 5], limit=5) == 5
+
+
+def test_full_page_of_one_millisecond_cannot_move() -> None:
+    with pytest.raises(_FullMillisecond) as caught:
+        held_back([42, 42, 42], limit=3)
+    assert caught.value.ts_ms == 42
+
+
+def _page(records: list[tuple[int, int]], lo: int, hi: int | None, limit: int) -> list[int]:
+    """What the API answers: ids of the newest ``limit`` records with ``lo <= ts < hi``."""
+    inside = [r for r in records if r[0] >= lo and (hi is None or r[0] < hi)]
+    return [i for _, i in inside[:limit]]
+
+
+@given(
+    st.lists(st.integers(0, 40), max_size=120).map(lambda ts: sorted(ts, reverse=True)),
+    st.integers(3, 12),
+)
+def test_held_back_cursor_yields_every_record_once(stamps: list[int], limit: int) -> None:
+    """Driving the cursor over any clustered history returns it exactly, in order,
+    as long as no millisecond holds ``limit`` records or more."""
+    records = [(ts, i) for i, ts in enumerate(stamps)]
+    assume(all(stamps.count(ts) < limit for ts in stamps))
+    by_id = dict((i, ts) for ts, i in records)
+    got: list[int] = []
+    hi: int | None = None
+    for _ in range(len(records) + 2):
+        page = _page(records, 0, hi, limit)
+        cut = held_back([by_id[i] for i in page], limit)
+        got += [i for i in page if cut is None or by_id[i] > cut]
+        if cut is None:
+            break
+        hi = cut + 1
+    assert got == [i for _, i in records]
+
+
+def test_next_page_index_follows_total_pages_and_short_pages() -> None:
+    assert next_page_index(0, 10, 10, total_pages=3) == 1
+    assert next_page_index(2, 10, 10, total_pages=3) is None  # the last page was full
+    assert next_page_index(0, 4, 10, total_pages=3) is None  # short page
+    assert next_page_index(0, 0, 10, total_pages=0) is None  # empty
+    assert next_page_index(1, 10, 10, total_pages=None) == 2
+    # a total the current page contradicts (page 1 exists, "0 pages") is ignored
+    assert next_page_index(1, 10, 10, total_pages=0) == 2
+    # more pages appeared while paging (new trades): keep going
+    assert next_page_index(3, 10, 10, total_pages=5) == 4
