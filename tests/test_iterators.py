@@ -22,6 +22,13 @@ Row = dict[str, str]
 
 
 @pytest.fixture
+async def fake() -> AsyncIterator[FakeExchange]:
+    """The emulator, enforcing rate limits as generous as the ``fast`` client's."""
+    async with FakeExchange(seed=0, rate_limits=FAST) as exchange:
+        yield exchange
+
+
+@pytest.fixture
 async def fast(fake: FakeExchange) -> AsyncIterator[okxasync.Client]:
     """A client whose rate limits are out of the way (paging speed is not the point)."""
     async with okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as c:
@@ -286,7 +293,7 @@ async def requests_settle(fake: FakeExchange, quiet: float) -> int:
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_break_stops_fetching(concurrency: int) -> None:
     async with (
-        FakeExchange(seed=0, latency=0.02) as fake,
+        FakeExchange(seed=0, rate_limits=FAST, latency=0.02) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         seen = 0
@@ -304,7 +311,7 @@ async def test_break_stops_fetching(concurrency: int) -> None:
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_aclose_stops_a_held_iterator(concurrency: int) -> None:
     async with (
-        FakeExchange(seed=0, latency=0.02) as fake,
+        FakeExchange(seed=0, rate_limits=FAST, latency=0.02) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         deposits = client.funding.iter_deposits(page_size=5, concurrency=concurrency)
@@ -369,7 +376,7 @@ async def test_concurrent_shards_keep_records_on_their_boundaries() -> None:
     """Every millisecond of the window holds records, so each split point that the
     workers choose lands on a cluster; none is lost or repeated."""
     async with (
-        FakeExchange(seed=0, latency=0.005) as fake,
+        FakeExchange(seed=0, rate_limits=FAST, latency=0.005) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         base = 1_700_000_000_000
@@ -388,7 +395,7 @@ async def test_concurrent_shards_keep_records_on_their_boundaries() -> None:
 
 async def test_concurrent_export_of_a_generated_history() -> None:
     async with (
-        FakeExchange(seed=3, history_size=5_000, latency=0.005) as fake,
+        FakeExchange(seed=3, rate_limits=FAST, history_size=5_000, latency=0.005) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         history = fake.state.deposits

@@ -12,7 +12,7 @@ from okxasync.testing import ExchangeState, FakeExchange
 from okxasync.testing._state import page_newest_first
 
 NOW_MS = 1_720_000_000_000
-FAST = {"funding": okxasync.Rate(1000, 1.0)}
+FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
 
 
 def test_generated_history_is_ordered_clustered_and_deterministic() -> None:
@@ -60,7 +60,7 @@ def test_a_million_records_are_not_held_in_memory() -> None:
 
 async def test_withdrawals_on_a_generated_history() -> None:
     async with (
-        FakeExchange(seed=2, history_size=5_000) as fake,
+        FakeExchange(seed=2, rate_limits=FAST, history_size=5_000) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         before = int(fake.state.withdrawals[0]["wdId"])
@@ -76,7 +76,7 @@ async def test_withdrawals_on_a_generated_history() -> None:
 async def test_latency_delays_each_round_trip_and_overlaps_requests() -> None:
     latency = 0.25
     async with (
-        FakeExchange(seed=0, latency=latency) as fake,
+        FakeExchange(seed=0, rate_limits=FAST, latency=latency) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         started = time.monotonic()
