@@ -22,7 +22,7 @@ Contenders:
 Sustained throughput is the rate of accepted arrivals between ``warmup`` and
 ``seconds - warmup`` after the start (see ``Outcome.sustained``), as a percentage of
 the nominal 6 per second.
-Results go to the "Scheduler" section of ``benchmarks/RESULTS.md`` and a chart of
+Results go to the ``scheduler`` section of ``benchmarks/RESULTS.md`` and a chart of
 requests per trailing 1 s window to ``benchmarks/scheduler_windows.png``.
 """
 
@@ -32,8 +32,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import platform
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -41,14 +39,13 @@ from pathlib import Path
 
 import aiolimiter
 import ccxt
+import results
 from ccxt.async_support.base.throttler import Throttler
 
-import okxasync
 from okxasync import Client, Rate, RateLimitError
 from okxasync._retry import RetryPolicy
 from okxasync.testing import FakeExchange
 
-HERE = Path(__file__).resolve().parent
 NOMINAL = Rate(6, 1.0)
 WORKERS = 24
 Gate = Callable[[], contextlib.AbstractAsyncContextManager[None]]
@@ -178,19 +175,6 @@ def chart(outcomes: list[Outcome], path: Path, span: float = 12.0) -> None:
     fig.savefig(path, dpi=110)
 
 
-def write_results(body: str) -> None:
-    """Replace (or append) the Scheduler section of RESULTS.md, leaving the rest alone."""
-    path = HERE / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"<!-- begin scheduler -->\n{body}\n<!-- end scheduler -->"
-    pattern = re.compile(r"<!-- begin scheduler -->.*?<!-- end scheduler -->", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -207,8 +191,8 @@ async def main() -> None:
         outcome = await run(name, gate, args.seconds, args.jitter)
         print(f"{name}: {outcome.sustained:.1f} %, {len(outcome.rejected)} rejections")
         outcomes.append(outcome)
-    chart(outcomes, HERE / "scheduler_windows.png")
-    write_results(report(outcomes, args.seconds, args.jitter))
+    chart(outcomes, results.HERE / "scheduler_windows.png")
+    results.write_section("scheduler", report(outcomes, args.seconds, args.jitter))
 
 
 def report(outcomes: list[Outcome], seconds: float, jitter: float) -> str:
@@ -219,9 +203,10 @@ def report(outcomes: list[Outcome], seconds: float, jitter: float) -> str:
 uniform 0..{jitter * 1000:.0f} ms network jitter), rate-limit answers not retried.
 Sustained throughput: accepted requests per second between {outcomes[0].warmup:.0f} s and
 {seconds - outcomes[0].warmup:.0f} s (over a whole number of 6-request windows), as a % of
-the nominal 6 / s.
-okxasync {okxasync.__version__}, ccxt {ccxt.__version__}, aiolimiter, Python
-{platform.python_version()} on {platform.machine()}.
+the nominal 6 / s. Goal: okxasync >= 97 % with 0 rejections.
+
+{results.machine()}
+- Packages: {results.versions("okxasync", "aiolimiter", "ccxt")}
 
 {table(outcomes, seconds, jitter)}
 
