@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from rich.console import Console
 
-__all__ = ["amount", "err_console", "iso_ms", "on_interrupt", "out_console"]
+from ..models import ms_to_datetime
+
+__all__ = ["amount", "err_console", "iso_ms", "ms_iso", "on_interrupt", "out_console"]
 
 
 def out_console() -> Console:
@@ -56,3 +58,8 @@ def iso_ms(moment: datetime | None) -> str:
         return ""
     moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def ms_iso(ms: int) -> str:
+    """Unix milliseconds as :func:`iso_ms` text (exact: no float rounding)."""
+    return iso_ms(ms_to_datetime(ms))

@@ -19,7 +19,16 @@ from rich.table import Table
 
 from .._client import Client
 from .._ratelimit import DEFAULT_RATES, RateLimitStats
-from ..models import Balance, Currency, Deposit, DepositAddress, Quote, Trade, WithdrawalRecord
+from ..models import (
+    Balance,
+    Currency,
+    Deposit,
+    DepositAddress,
+    DepositState,
+    Quote,
+    Trade,
+    WithdrawalRecord,
+)
 from ..testing import FakeExchange, RecordedRequest
 from ._console import amount, iso_ms, out_console
 
@@ -62,7 +71,7 @@ async def _demo(seed: int, console: Console) -> None:
         )
         async with Client(base_url=fake.url, **fake.credentials) as client:
             tour = await fetch(client)
-            _show(console, tour)
+            _show(console, tour, fake.requests)
             console.print(_scheduler_table(client.rate_limit_stats(), fake.requests, tour.seconds))
 
 
@@ -73,12 +82,17 @@ async def fetch(client: Client) -> Tour:
         client.funding.balances(),
         client.funding.currencies(),
         _addresses(client),
-        client.funding.deposit_history(limit=HISTORY_ROWS),
+        _all_deposits(client),
         client.funding.withdrawal_history(limit=HISTORY_ROWS),
         _quote_and_trade(client),
     )
     seconds = time.monotonic() - started
     return Tour(balances, currencies, addresses, deposits, withdrawals, quote, trade, seconds)
+
+
+async def _all_deposits(client: Client) -> list[Deposit]:
+    """The whole deposit history, paged by the iterator (newest first)."""
+    return [deposit async for deposit in client.funding.iter_deposits()]
 
 
 async def _addresses(client: Client) -> list[DepositAddress]:
@@ -103,12 +117,13 @@ async def _quote_and_trade(client: Client) -> tuple[Quote, Trade]:
     return quote, await client.otc.get_trade(cl_t_req_id=trade.cl_t_req_id)
 
 
-def _show(console: Console, tour: Tour) -> None:
+def _show(console: Console, tour: Tour, requests: Sequence[RecordedRequest]) -> None:
+    pages = sum(1 for r in requests if r.path == "/api/v5/asset/deposit-history")
     for table in (
         _balances(tour.balances),
         _currencies(tour.currencies),
         _addresses_table(tour.addresses),
-        _deposits(tour.deposits),
+        _deposits(tour.deposits, pages),
         _withdrawals(tour.withdrawals),
         _rfq(tour.quote, tour.trade),
     ):
@@ -149,15 +164,27 @@ def _addresses_table(addresses: Sequence[DepositAddress]) -> Table:
     return table
 
 
-def _deposits(deposits: Sequence[Deposit]) -> Table:
-    table = _table("Latest deposits", "time (UTC)", "ccy", ">amount", "state")
-    for d in deposits:
-        table.add_row(iso_ms(d.ts), d.ccy, amount(d.amt), _state(d.state))
+def _deposits(deposits: Sequence[Deposit], pages: int) -> Table:
+    """The paged history summed per currency (exact Decimal sums of credited deposits)."""
+    table = _table(
+        f"Deposit history: {len(deposits)} deposits, fetched in {pages} pages",
+        "ccy",
+        ">deposits",
+        ">credited amount",
+        "latest (UTC)",
+    )
+    credited = (DepositState.CREDITED, DepositState.SUCCESSFUL)
+    for ccy in sorted({d.ccy for d in deposits}):
+        mine = [d for d in deposits if d.ccy == ccy]  # newest first
+        total = sum((d.amt or Decimal(0) for d in mine if d.state in credited), Decimal(0))
+        table.add_row(ccy, str(len(mine)), amount(total), iso_ms(mine[0].ts))
     return table
 
 
 def _withdrawals(withdrawals: Sequence[WithdrawalRecord]) -> Table:
-    table = _table("Latest withdrawals", "time (UTC)", "ccy", ">amount", ">fee", "state")
+    table = _table(
+        f"Latest {HISTORY_ROWS} withdrawals", "time (UTC)", "ccy", ">amount", ">fee", "state"
+    )
     for w in withdrawals:
         table.add_row(iso_ms(w.ts), w.ccy, amount(w.amt), amount(w.fee), _state(w.state))
     return table

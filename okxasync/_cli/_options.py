@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timezone
 
 from .._client import OKLINK
+from .._params import to_ms
 
 __all__ = ["EXPORT_KINDS", "add_demo", "add_export", "add_serve", "parse_ccys", "parse_time"]
 
@@ -39,6 +40,7 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--port", type=_port, default=0, help="port to bind (default 0: a free port, printed)"
     )
     serve.add_argument("--seed", type=int, default=0, help="the emulator's data seed (default 0)")
+    _add_history_size(serve)
     serve.add_argument(
         "--json",
         action="store_true",
@@ -84,7 +86,17 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--fake", action="store_true", help="export from an embedded FakeExchange instead"
     )
     export.add_argument("--seed", type=int, default=0, help="the --fake emulator's data seed")
+    _add_history_size(export)
     export.add_argument("--base-url", default=OKLINK, help=f"API base URL (default {OKLINK})")
+
+
+def _add_history_size(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--history-size",
+        type=_positive,
+        metavar="N",
+        help="emulator: N generated deposits, withdrawals and bills each (default: ~300)",
+    )
 
 
 def parse_time(text: str) -> int:
@@ -100,12 +112,7 @@ def parse_time(text: str) -> int:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return _to_ms(moment)
-
-
-def _to_ms(moment: datetime) -> int:
-    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return to_ms("time", moment)
 
 
 def parse_ccys(text: str) -> list[str]:
@@ -122,3 +129,9 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
     return port
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return int(text)

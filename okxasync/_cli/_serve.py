@@ -15,7 +15,12 @@ __all__ = ["run"]
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM (exit 0); 1 if the address cannot be bound."""
-    return asyncio.run(_serve(FakeExchange(args.seed, host=args.host, port=args.port), args.json))
+    return asyncio.run(
+        _serve(
+            FakeExchange(args.seed, host=args.host, port=args.port, history_size=args.history_size),
+            args.json,
+        )
+    )
 
 
 async def _serve(fake: FakeExchange, as_json: bool) -> int:

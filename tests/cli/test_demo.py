@@ -12,8 +12,8 @@ TITLES = (
     "Balances",
     "Currencies and chains",
     "Deposit addresses",
-    "Latest deposits",
-    "Latest withdrawals",
+    "Deposit history",
+    "withdrawals",
     "RFQ: quote -> trade",
     "What the scheduler did",
 )
@@ -29,7 +29,9 @@ def test_demo_prints_every_table_within_the_limits(
     out = done.stdout
     for title in TITLES:
         assert title in out
-    for balance in ExchangeState(seed=0).balances:  # the seeded data, shown exactly
+    state = ExchangeState(seed=0)
+    assert f"Deposit history: {len(state.deposits)} deposits" in out  # every page was read
+    for balance in state.balances:  # the seeded data, shown exactly
         assert re.search(rf"{balance['ccy']}\s+.*{re.escape(balance['availBal'])}", out)
     assert "fully_filled" in out
     for group, rate in DEFAULT_RATES.items():
