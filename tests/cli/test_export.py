@@ -142,26 +142,19 @@ async def test_export_window_and_currencies_to_stdout(
     assert_same_records("deposits", [json.loads(line) for line in out.splitlines()], expected)
 
 
-async def test_rfq_trades_filtered_by_either_currency(
+async def test_rfq_trades_window_and_either_currency(
     fake: FakeExchange, okxasync_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
 ) -> None:
+    hkd = [r for r in emulator_rows(fake, "rfq-trades") if "HKD" in (r["baseCcy"], r["quoteCcy"])]
+    until, since = int(hkd[1]["ts"]), int(hkd[-2]["ts"])  # both bounds on a matching trade
     out = tmp_path / "trades.csv"
-    status, _, err = await export(
-        okxasync_cmd,
-        env_for(fake, cli_env),
-        "rfq-trades",
-        "--ccy",
-        "HKD",
-        "--base-url",
-        fake.url,
-        "-o",
-        str(out),
-    )
+    window = ["--since", str(since), "--until", str(until)]
+    args = ["rfq-trades", "--ccy", "HKD", *window, "--base-url", fake.url, "-o", str(out)]
+    status, _, err = await export(okxasync_cmd, env_for(fake, cli_env), *args)
     assert status == 0, err
-    expected = [
-        r for r in emulator_rows(fake, "rfq-trades") if "HKD" in (r["baseCcy"], r["quoteCcy"])
-    ]
-    assert expected
+    expected = [r for r in hkd if since <= int(r["ts"]) < until]
+    assert hkd[1] not in expected
+    assert hkd[-2] in expected
     assert_same_records("rfq-trades", parse(out, "csv"), expected)
 
 

@@ -66,6 +66,7 @@ def run_pytest(directory: Path, *options: str) -> subprocess.CompletedProcess[st
 def test_fixtures_in_a_user_project(tmp_path: Path, mode: str) -> None:
     (tmp_path / "test_bot.py").write_text(USER_TESTS)
     options = ["-o", f"asyncio_mode={mode}", "-W", "error"]
+    options += ["-o", "asyncio_default_fixture_loop_scope=function"]  # else some versions warn
     if mode == "auto":  # pytest-asyncio's auto mode takes over anyio's async fixtures
         options += ["-k", "not anyio"]
     done = run_pytest(tmp_path, *options)
