@@ -171,7 +171,6 @@ class Outcome:
 
     interrupted: bool = False
     error: OkxError | None = None
-    dropped: int = 0
 
 
 async def _export(args: argparse.Namespace, output: Output) -> int:
@@ -210,7 +209,7 @@ async def _copy_interruptibly(
         except OkxError as error:
             outcome.error = error
     if outcome.interrupted or outcome.error is not None:
-        outcome.dropped = sink.abandon()
+        sink.abandon()
     return outcome
 
 
@@ -359,6 +358,9 @@ def _report_write_error(output: Output, error: OSError) -> int:
 
 def _report_stop(args: argparse.Namespace, output: Output, sink: Sink, outcome: Outcome) -> int:
     console = err_console()
+    if isinstance(outcome.error, ValidationError):  # e.g. --since not before --until
+        console.print(f"okxasync export: {outcome.error}", markup=False, soft_wrap=True)
+        return 2
     reason = "Interrupted" if outcome.interrupted else f"Stopped by an error: {outcome.error}"
     until = sink.oldest_ms if sink.oldest_ms is not None else args.until
     kept = f", back to {ms_iso(sink.oldest_ms)}" if sink.oldest_ms is not None else ""
@@ -373,8 +375,6 @@ def _report_stop(args: argparse.Namespace, output: Output, sink: Sink, outcome: 
         markup=False,
         soft_wrap=True,
     )
-    if isinstance(outcome.error, ValidationError):
-        return 2
     return EXIT_INTERRUPTED if outcome.interrupted else 1
 
 

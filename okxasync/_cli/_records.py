@@ -119,13 +119,11 @@ class Sink:
         self._release()
         self._stream.flush()
 
-    def abandon(self) -> int:
-        """Interrupted: drop the held millisecond (it may be incomplete), flush what was
-        written; returns how many records were dropped."""
-        dropped = len(self._held)
+    def abandon(self) -> None:
+        """Interrupted: drop the held millisecond (it may be incomplete) and flush what was
+        written, which ends at :attr:`oldest_ms`."""
         self._held, self._held_ms = [], None
         self._stream.flush()
-        return dropped
 
     def _release(self) -> None:
         for record in self._held:

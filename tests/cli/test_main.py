@@ -43,10 +43,21 @@ def test_help_works_without_the_extra(cli_env: dict[str, str]) -> None:
     assert "--since" in done.stdout
 
 
-def test_bad_arguments_are_usage_errors(okxasync_cmd: list[str], cli_env: dict[str, str]) -> None:
-    done = run([*okxasync_cmd, "export", "deposits", "--since", "yesterday"], cli_env)
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--since", "yesterday"], "not an ISO-8601 time"),
+        (["--ccy", "BTC,US-D"], "not a currency code"),
+        (["--fake", "--since", "2024-02-01", "--until", "2024-01-01"], "since must be before"),
+    ],
+)
+def test_bad_export_arguments_are_usage_errors(
+    okxasync_cmd: list[str], cli_env: dict[str, str], args: list[str], complaint: str
+) -> None:
+    done = run([*okxasync_cmd, "export", "deposits", *args], cli_env)
     assert done.returncode == 2
-    assert "not an ISO-8601 time" in done.stderr
+    assert complaint in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_console_script(cli_env: dict[str, str]) -> None:
