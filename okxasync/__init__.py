@@ -18,6 +18,7 @@ from ._errors import (
 from ._paging import HistoryIterator
 from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, Slot
 from ._redis import RedisLimiter
+from ._retry import RetryPolicy
 from .models import (
     Balance,
     Bill,
@@ -69,6 +70,7 @@ __all__ = [
     "RateLimitStats",
     "RedisLimiter",
     "ResponseError",
+    "RetryPolicy",
     "RfqInstrument",
     "Side",
     "Slot",

@@ -26,7 +26,8 @@ class Endpoint(Generic[R]):
     """One API call: how to send it, which rate group it spends, what it returns.
 
     ``retry_safe`` says whether sending it twice is harmless (true for reads and for
-    quotes; false for withdrawals and trades, which are reconciled instead).
+    quotes; false for withdrawals and trades, which are reconciled instead). ``signed``
+    is false for public endpoints, which are sent without the ``OK-ACCESS-*`` headers.
     """
 
     method: Literal["GET", "POST"]
@@ -35,6 +36,7 @@ class Endpoint(Generic[R]):
     record: type[R]
     params: Mapping[str, Param] = field(default_factory=dict)
     retry_safe: bool = True
+    signed: bool = True
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -46,6 +48,7 @@ _WITHDRAWAL_STATES = choice(*(s.value for s in m.WithdrawalState))
 _BILL_TYPES = choice(*(s.value for s in m.BillType))
 _PAGE = {"after": Param("after", MS), "before": Param("before", MS), "limit": Param("limit", LIMIT)}
 
+SERVER_TIME = Endpoint("GET", "/api/v5/public/time", "public", m.ServerTime, signed=False)
 BALANCES = Endpoint(
     "GET", "/api/v5/asset/balances", "funding", m.Balance, {"ccy": Param("ccy", CCY)}
 )

@@ -99,7 +99,19 @@ def _iso(ts_ms: int) -> str:
 
 
 class TransportError(OkxError):
-    """The request could not be completed: connection failure or timeout."""
+    """The request could not be completed: connection failure or timeout.
+
+    ``maybe_sent`` is ``False`` only when the request certainly never reached the
+    server (the connection could not be opened); a timeout or a connection lost
+    later may have delivered it, so it is ``True`` then.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        self.maybe_sent = maybe_sent
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_transport_error, (type(self), str(self), self.maybe_sent))
 
 
 class LimiterUnavailableError(OkxError):
@@ -127,6 +139,10 @@ class OutcomeUnknownError(OkxError):
 
     def __reduce__(self) -> tuple[type[OutcomeUnknownError], tuple[str, str]]:
         return (type(self), (str(self), self.client_id))
+
+
+def _transport_error(cls: type[TransportError], message: str, maybe_sent: bool) -> TransportError:
+    return cls(message, maybe_sent=maybe_sent)
 
 
 def excerpt(body: bytes) -> str:

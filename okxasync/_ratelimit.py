@@ -76,7 +76,11 @@ class Rate:
 
 
 #: The API's limits per rate group; every endpoint belongs to one of these groups.
-DEFAULT_RATES: Mapping[str, Rate] = {"funding": Rate(6, 1.0), "otc": Rate(2, 2.0)}
+DEFAULT_RATES: Mapping[str, Rate] = {
+    "funding": Rate(6, 1.0),
+    "otc": Rate(2, 2.0),
+    "public": Rate(10, 2.0),  # GET /api/v5/public/time: 10 requests / 2 s per IP
+}
 
 
 class Priority(enum.IntEnum):

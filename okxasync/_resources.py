@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from . import _endpoints as ep
 from . import models as m
-from ._errors import ResponseError
+from ._errors import ResponseError, ValidationError
 from ._paging import MAX_PAGE, HistoryIterator, iter_rfq_history, iter_time_paged
+from ._reconcile import exactly_once, mismatch
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -93,10 +94,40 @@ class FundingApi:
         chain: str | None = None,
         client_id: str | None = None,
     ) -> m.Withdrawal:
-        """Request a withdrawal. ``client_id`` (generated when omitted) is the idempotency key."""
+        """Request a withdrawal, sent exactly once.
+
+        ``client_id`` (1-32 letters and digits; generated when omitted) is the idempotency
+        key. If the answer is ambiguous the withdrawal is looked up by it instead of being
+        resent (see the README's "Reliability"): the result is the recorded withdrawal, or
+        :class:`OutcomeUnknownError` carrying ``client_id`` when it cannot be established.
+        """
         client_id = client_id or new_client_id()
-        records = await self._client.request(ep.WITHDRAW, _args(locals()))
-        return _one(records, "withdrawal")
+        args = _args(locals())
+        return await exactly_once(
+            lambda: self._send_withdrawal(args),
+            lambda: self._find_withdrawal(client_id, ccy, amt),
+            policy=self._client.retry,
+            what="withdrawal",
+            client_id=client_id,
+        )
+
+    async def _send_withdrawal(self, args: dict[str, object]) -> m.Withdrawal:
+        return _one(await self._client.request(ep.WITHDRAW, args), "withdrawal")
+
+    async def _find_withdrawal(self, client_id: str, ccy: str, amt: Amount) -> m.Withdrawal | None:
+        records = await self._client.request(ep.WITHDRAWAL_HISTORY, {"client_id": client_id})
+        record = next((r for r in records if r.client_id == client_id), None)
+        if record is None:
+            return None
+        if record.ccy != ccy or record.amt != _decimal(amt):
+            raise mismatch("withdrawal", client_id, f"wdId {record.wd_id}")
+        return m.Withdrawal(
+            amt=record.amt,
+            wd_id=record.wd_id,
+            ccy=record.ccy,
+            client_id=client_id,
+            chain=record.chain,
+        )
 
     async def withdrawal_history(
         self,
@@ -230,15 +261,42 @@ class OtcApi:
         cl_t_req_id: str | None = None,
         cl_t_req_ts: Time | None = None,
     ) -> m.Trade:
-        """Trade a quote. ``cl_t_req_id`` (generated when omitted) is the idempotency key."""
+        """Trade a quote, sent exactly once.
+
+        ``cl_t_req_id`` (1-32 letters and digits; generated when omitted) is the idempotency
+        key. If the answer is ambiguous the trade is looked up by it instead of being
+        resent: the result is the recorded trade, or :class:`OutcomeUnknownError` carrying
+        ``cl_t_req_id`` when it cannot be established.
+        """
         cl_t_req_id = cl_t_req_id or new_client_id()
-        records = await self._client.request(ep.RFQ_TRADE, _args(locals()))
-        return _one(records, "trade")
+        args = _args(locals())
+        return await exactly_once(
+            lambda: self._send_trade(args),
+            lambda: self._find_trade(cl_t_req_id, quote_id),
+            policy=self._client.retry,
+            what="trade",
+            client_id=cl_t_req_id,
+        )
+
+    async def _send_trade(self, args: dict[str, object]) -> m.Trade:
+        return _one(await self._client.request(ep.RFQ_TRADE, args), "trade")
+
+    async def _find_trade(self, cl_t_req_id: str, quote_id: str) -> m.Trade | None:
+        records = await self._client.request(ep.RFQ_GET_TRADE, {"cl_t_req_id": cl_t_req_id})
+        trade = next((t for t in records if t.cl_t_req_id == cl_t_req_id), None)
+        if trade is not None and trade.quote_id != quote_id:
+            raise mismatch("trade", cl_t_req_id, f"tradeId {trade.trade_id}")
+        return trade
 
     async def get_trade(
         self, *, trade_id: str | None = None, cl_t_req_id: str | None = None
     ) -> m.Trade:
-        """One trade by ``trade_id`` or ``cl_t_req_id`` (``trade_id`` wins if both are given)."""
+        """One trade by ``trade_id`` or ``cl_t_req_id`` (``trade_id`` wins if both are given).
+
+        Raises :class:`ValidationError` when neither is given.
+        """
+        if trade_id is None and cl_t_req_id is None:
+            raise ValidationError("get_trade needs trade_id or cl_t_req_id")
         records = await self._client.request(ep.RFQ_GET_TRADE, _args(locals()))
         return _one(records, "trade")
 
@@ -264,6 +322,11 @@ class OtcApi:
         """Every RFQ trade between ``begin`` and ``end`` (bounds as the API applies them),
         each exactly once, newest first, even while new trades shift the pages."""
         return iter_rfq_history(self._client, begin=begin, end=end, page_size=page_size)
+
+
+def _decimal(amount: Amount) -> Decimal:
+    """An amount argument as a Decimal (it was validated when the request was encoded)."""
+    return Decimal(amount.strip() if isinstance(amount, str) else amount)
 
 
 def _with_ts(inst: m.RfqInstrument, ts_ms: int | None) -> m.RfqInstrument:

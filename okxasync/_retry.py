@@ -7,8 +7,13 @@ returns the seconds to wait before the next one, or ``None`` to give up:
   is retried for every endpoint, POST included, after ``Retry-After`` or one window;
 * reads and other retry-safe calls are retried on transport errors, HTTP 5xx and the
   API's "busy" codes (50001, 50013), with exponential backoff and full jitter;
+* no retry starts once ``deadline`` seconds have passed since the call began;
 * a withdrawal or RFQ trade is never resent on an ambiguous failure: it is reconciled
-  by its client id instead (see ``_resources``).
+  by its client id instead (see ``_reconcile``), using ``lookups`` and ``lookup_interval``.
+
+Every retry goes through the rate-limit scheduler again (the loop is in ``Client.request``).
+A rejected timestamp (50102 / 50112) is handled separately: the client syncs its clock
+with the server and re-signs once (see ``_clock``).
 """
 
 from __future__ import annotations
@@ -16,27 +21,77 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ._errors import APIError, OkxError, RateLimitError, ResponseError, TransportError
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    OkxError,
+    RateLimitError,
+    ResponseError,
+    TransportError,
+    ValidationError,
+)
 
-__all__ = ["BUSY_CODES", "RetryPolicy"]
+__all__ = [
+    "BUSY_CODES",
+    "CLOCK_CODES",
+    "RetryPolicy",
+    "clock_rejected",
+    "is_transient",
+    "may_have_executed",
+]
 
-#: Envelope codes meaning "the service is busy, try again": nothing was executed.
+#: Envelope codes meaning "the service is busy, try again".
 BUSY_CODES = frozenset({"50001", "50013"})
+#: Envelope codes meaning "your timestamp is off": the request was refused, not executed.
+CLOCK_CODES = frozenset({"50102", "50112"})
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounds on retrying. ``attempts`` counts the first try; delays are in seconds."""
+    """Bounds on retrying; every duration is in seconds.
+
+    ``attempts`` counts the first try (``1`` disables retries of failed reads);
+    ``rate_limit_attempts`` bounds tries after rate-limit rejections; backoff delays are
+    drawn uniformly from ``[0, min(max_delay, initial_delay * 2**(attempt-1))]``; no retry
+    starts later than ``deadline`` after the call began. ``lookups`` and
+    ``lookup_interval`` shape the reconciliation of an ambiguous withdrawal or trade.
+    """
 
     attempts: int = 4
     rate_limit_attempts: int = 4
     initial_delay: float = 0.2
     max_delay: float = 5.0
+    deadline: float = 30.0
+    lookups: int = 3
+    lookup_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        if min(self.attempts, self.rate_limit_attempts, self.lookups) < 1:
+            raise ValidationError(f"attempts, rate_limit_attempts and lookups must be >= 1: {self}")
+        durations = (self.initial_delay, self.max_delay, self.deadline, self.lookup_interval)
+        if min(durations) < 0:
+            raise ValidationError(f"delays and the deadline must not be negative: {self}")
 
     def delay(
-        self, error: OkxError, attempt: int, *, retry_safe: bool, window: float
+        self,
+        error: OkxError,
+        attempt: int,
+        *,
+        retry_safe: bool,
+        window: float,
+        elapsed: float = 0.0,
     ) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to raise ``error``."""
+        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to raise ``error``.
+
+        ``window`` is the rate-limit window of the endpoint's group and ``elapsed`` the
+        seconds since the call began; a retry that would start past ``deadline`` is not made.
+        """
+        wait = self._wait(error, attempt, retry_safe, window)
+        if wait is None or elapsed + wait > self.deadline:
+            return None
+        return wait
+
+    def _wait(self, error: OkxError, attempt: int, retry_safe: bool, window: float) -> float | None:
         if isinstance(error, RateLimitError):
             if attempt >= self.rate_limit_attempts:
                 return None
@@ -57,3 +112,25 @@ def is_transient(error: OkxError) -> bool:
     if isinstance(error, APIError):
         return error.code in BUSY_CODES or error.status >= 500
     return isinstance(error, ResponseError) and error.status >= 500
+
+
+def may_have_executed(error: OkxError) -> bool:
+    """Whether a request that failed with ``error`` may nevertheless have been executed.
+
+    Conservative: only answers that say "refused" are definite. A rate-limit or
+    authentication rejection, a 4xx/2xx envelope with an error code, and a connection
+    that could not be opened are definite; a timeout, a lost connection, any HTTP 5xx
+    (HTML or envelope), a "busy" code and an unreadable body are not.
+    """
+    if isinstance(error, (RateLimitError, AuthenticationError)):
+        return False
+    if isinstance(error, TransportError):
+        return error.maybe_sent
+    if isinstance(error, APIError):
+        return error.status >= 500 or error.code in BUSY_CODES
+    return isinstance(error, ResponseError)
+
+
+def clock_rejected(error: OkxError) -> bool:
+    """Whether the server refused the request because of its timestamp."""
+    return isinstance(error, APIError) and error.code in CLOCK_CODES

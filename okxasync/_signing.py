@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import time
 
-__all__ = ["Credentials", "auth_headers", "iso_timestamp", "sign"]
+__all__ = ["AuthHeaders", "Credentials", "auth_headers", "iso_timestamp", "sign"]
 
 
 def iso_timestamp(epoch_ms: int) -> str:
@@ -43,7 +43,7 @@ class Credentials:
     def __reduce__(self) -> str:
         raise TypeError("Credentials cannot be pickled")
 
-    def headers(self, epoch_ms: int, method: str, request_path: str, body: str) -> dict[str, str]:
+    def headers(self, epoch_ms: int, method: str, request_path: str, body: str) -> AuthHeaders:
         """The four ``OK-ACCESS-*`` headers for one request."""
         timestamp = iso_timestamp(epoch_ms)
         return auth_headers(
@@ -54,13 +54,28 @@ class Credentials:
         )
 
 
-def auth_headers(api_key: str, passphrase: str, timestamp: str, signature: str) -> dict[str, str]:
-    return {
-        "OK-ACCESS-KEY": api_key,
-        "OK-ACCESS-SIGN": signature,
-        "OK-ACCESS-TIMESTAMP": timestamp,
-        "OK-ACCESS-PASSPHRASE": passphrase,
-    }
+class AuthHeaders(dict[str, str]):
+    """The ``OK-ACCESS-*`` headers of one request. A plain ``dict``, except that its repr
+    masks the passphrase and signature, so a traceback that shows local variables, or a
+    debugger, does not reveal them."""
+
+    _HIDDEN = frozenset({"OK-ACCESS-PASSPHRASE", "OK-ACCESS-SIGN"})
+
+    def __repr__(self) -> str:
+        return repr({k: "***" if k in self._HIDDEN else v for k, v in self.items()})
+
+    __str__ = __repr__
+
+
+def auth_headers(api_key: str, passphrase: str, timestamp: str, signature: str) -> AuthHeaders:
+    return AuthHeaders(
+        {
+            "OK-ACCESS-KEY": api_key,
+            "OK-ACCESS-SIGN": signature,
+            "OK-ACCESS-TIMESTAMP": timestamp,
+            "OK-ACCESS-PASSPHRASE": passphrase,
+        }
+    )
 
 
 def mask(api_key: str) -> str:

@@ -131,6 +131,10 @@ class _Timestamped(Record, frozen=True, kw_only=True):
         return ms_to_datetime(self.ts_ms)
 
 
+class ServerTime(_Timestamped, frozen=True, kw_only=True):
+    """The answer of ``GET /api/v5/public/time`` (used internally to sync the clock)."""
+
+
 class Balance(Record, frozen=True, kw_only=True):
     ccy: str = ""
     bal: Decimal | None = None

@@ -50,7 +50,7 @@ class RecordedRequest:
     headers: dict[str, str]
     arrival: float  # time.monotonic() when the request arrived
     simulated_trading: bool  # the x-simulated-trading header was present
-    status: int = 0  # HTTP status of the answer
+    status: int = 0  # HTTP status of the answer; 0 when none was delivered (dropped)
     code: str = ""  # envelope code of the answer
 
 
@@ -118,9 +118,14 @@ async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
     )
     request.app[BACKEND].requests.append(entry)
     response = await handler(request)
-    entry.status = response.status
+    entry.status = response.status if _connected(request) else 0
     entry.code = _envelope_code(response)
     return response
+
+
+def _connected(request: web.Request) -> bool:
+    """False once the connection is closed: the answer will not be delivered."""
+    return request.transport is not None and not request.transport.is_closing()
 
 
 def _envelope_code(response: web.StreamResponse) -> str:

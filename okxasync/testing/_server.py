@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TypedDict
@@ -12,6 +13,7 @@ from aiohttp import web
 from okxasync._ratelimit import Rate
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
+from okxasync.testing._faults import FaultInjector, Faults
 from okxasync.testing._latency import simulated_latency
 from okxasync.testing._limits import ArrivalLimits
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
@@ -37,7 +39,8 @@ class FakeExchange:
     authenticates. ``fake.state`` is the ground truth the server answers from
     (see ``ExchangeState``); ``fake.requests`` records every request in arrival
     order. ``now_ms`` fixes the base time of the seeded histories (default: the
-    real clock); the server clock itself is always real time (``_now_ms``).
+    server clock); the server clock is real time plus ``clock_skew_ms`` (``_now_ms``),
+    so a skewed server refuses an unsynced client's timestamps with 50102.
     ``latency`` (seconds) delays every answer by a simulated network round trip;
     ``history_size`` serves that many deposits, withdrawals and bills each,
     generated on demand (e.g. 1,000,000 without holding them in memory).
@@ -49,6 +52,10 @@ class FakeExchange:
     ``otc`` 2/2 s), ``enforce_limits=False`` turns the check off, ``jitter`` delays each
     request by a random ``0..jitter`` seconds before it arrives, and ``retry_after``
     adds a ``Retry-After`` header to 429 answers. ``fake.rejections`` counts 429 answers.
+
+    ``faults`` injects network and server faults (see ``Faults``); assign
+    ``fake.faults`` to change them while serving, and read ``fake.injected`` to count
+    what was injected.
     """
 
     def __init__(
@@ -65,15 +72,20 @@ class FakeExchange:
         retry_after: bool = False,
         latency: float = 0.0,
         history_size: int | None = None,
+        faults: Faults | None = None,
+        clock_skew_ms: int = 0,
     ) -> None:
         self.seed = seed
         self.host = host
         self.port = port
         self.latency = latency
         self._outer = [simulated_latency(latency)] if latency else []
+        self.clock_skew_ms = clock_skew_ms
+        now_ms = self._now_ms() if now_ms is None else now_ms
         self.state = ExchangeState(
             seed, now_ms=now_ms, quote_ttl_ms=quote_ttl_ms, history_size=history_size
         )
+        self._injector = FaultInjector(faults)
         self.requests: list[RecordedRequest] = []
         self.limits = ArrivalLimits(
             rate_limits, enforce=enforce_limits, jitter=jitter, retry_after=retry_after, seed=seed
@@ -102,9 +114,23 @@ class FakeExchange:
             raise RuntimeError("FakeExchange is not started")
         return self._url
 
+    @property
+    def faults(self) -> Faults:
+        """The faults being injected; assigning new ones restarts the draws from their seed."""
+        return self._injector.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self._injector.faults = faults
+
+    @property
+    def injected(self) -> Counter[str]:
+        """How many faults were injected so far, by kind (see ``Faults``)."""
+        return self._injector.injected
+
     def _now_ms(self) -> int:
         """The server clock, epoch milliseconds (the one place time is read)."""
-        return int(time.time() * 1000)
+        return int(time.time() * 1000) + self.clock_skew_ms
 
     def _backend(self) -> Backend:
         secrets = Secrets(**self._credentials)
@@ -115,6 +141,7 @@ class FakeExchange:
         if self._runner is not None:
             return
         outer, inner = self.limits.middlewares()
+        inner = [*inner, self._injector.middleware()]  # a refused request is not faulted
         app = make_app(self._backend(), [*self._outer, *outer], inner)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()

@@ -1,0 +1,157 @@
+"""Fault injection for the emulator: a bad network and a bad server day, on demand.
+
+``FakeExchange(faults=Faults(rate=0.15, seed=1))`` answers a share of GET requests with a
+fault, and can drop the connection around a withdrawal or an RFQ trade. Every draw comes
+from ``random.Random(seed)``, so a sequential test sees the same faults on every run.
+
+GET fault kinds (``Faults.kinds``):
+
+==============  ==================================================================
+``http_502``    HTTP 502 with an HTML body, as a load balancer sends it
+``busy_503``    HTTP 503 with the envelope ``{"code": "50001", ...}``
+``disconnect``  the connection is closed without an answer
+``delay``       the answer is held ``Faults.delay`` seconds (past a short client timeout)
+==============  ==================================================================
+
+For ``POST /api/v5/asset/withdrawal`` and ``POST /api/v5/otc/rfq/trade``:
+``drop_after_commit`` is the share executed and recorded, then dropped without an answer;
+``drop_before_commit`` the share dropped without being executed. A dropped request is
+recorded in ``fake.requests`` with ``status == 0``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from okxasync.testing._routes import Handler, envelope
+
+__all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
+
+FaultKind = Literal["http_502", "busy_503", "disconnect", "delay"]
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+#: The requests that change funds; the drop_* faults apply to them.
+COMMITTING = frozenset({("POST", "/api/v5/asset/withdrawal"), ("POST", "/api/v5/otc/rfq/trade")})
+
+BAD_GATEWAY_HTML = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+    "<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Which faults to inject, and how often (shares are probabilities in ``[0, 1]``).
+
+    ``rate``: share of GET requests answered with one of ``kinds`` (chosen uniformly);
+    ``delay``: seconds a ``delay`` fault holds its answer; ``drop_after_commit`` /
+    ``drop_before_commit``: shares of withdrawals and trades dropped after / before being
+    executed; ``seed``: seeds the draws.
+    """
+
+    rate: float = 0.0
+    kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    delay: float = 1.0
+    drop_after_commit: float = 0.0
+    drop_before_commit: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        shares = (self.rate, self.drop_after_commit, self.drop_before_commit)
+        if not all(0.0 <= share <= 1.0 for share in shares):
+            raise ValueError(f"fault shares must lie in [0, 1]: {self}")
+        if self.drop_after_commit + self.drop_before_commit > 1.0:
+            raise ValueError(f"drop_after_commit + drop_before_commit exceeds 1: {self}")
+        if not self.kinds or not set(self.kinds) <= set(FAULT_KINDS):
+            raise ValueError(f"kinds must be a non-empty subset of {FAULT_KINDS}: {self.kinds}")
+        if self.delay < 0:
+            raise ValueError(f"delay must not be negative: {self.delay}")
+
+
+class FaultInjector:
+    """Draws faults for requests as ``faults`` says; ``injected`` counts them by kind.
+
+    Assigning ``faults`` restarts the draws from its seed.
+    """
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.injected: Counter[str] = Counter()
+        self.faults = faults or Faults()
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self._faults = faults
+        self._rng = random.Random(faults.seed)
+
+    def draw_get(self) -> FaultKind | None:
+        """The fault for the next GET, or ``None`` to answer normally."""
+        if self._faults.rate == 0 or self._rng.random() >= self._faults.rate:
+            return None
+        return self._rng.choice(self._faults.kinds)
+
+    def draw_commit(self) -> Literal["drop_before_commit", "drop_after_commit"] | None:
+        """The fault for the next withdrawal or trade, or ``None``."""
+        faults = self._faults
+        if faults.drop_after_commit == 0 and faults.drop_before_commit == 0:
+            return None
+        draw = self._rng.random()
+        if draw < faults.drop_before_commit:
+            return "drop_before_commit"
+        if draw < faults.drop_before_commit + faults.drop_after_commit:
+            return "drop_after_commit"
+        return None
+
+    def middleware(self) -> Middleware:
+        """The aiohttp middleware injecting the faults (between ``errors`` and ``auth``)."""
+
+        @web.middleware
+        async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.method == "GET":
+                return await self._get(request, handler)
+            if (request.method, request.path) in COMMITTING:
+                return await self._commit(request, handler)
+            return await handler(request)
+
+        return inject_faults
+
+    async def _get(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        kind = self.draw_get()
+        if kind is None:
+            return await handler(request)
+        self.injected[kind] += 1
+        if kind == "http_502":
+            return web.Response(status=502, text=BAD_GATEWAY_HTML, content_type="text/html")
+        if kind == "busy_503":
+            return envelope([], "50001", "Service temporarily unavailable", 503)
+        if kind == "disconnect":
+            return drop(request)
+        await asyncio.sleep(self._faults.delay)
+        return await handler(request)
+
+    async def _commit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        kind = self.draw_commit()
+        if kind == "drop_before_commit":
+            self.injected[kind] += 1
+            return drop(request)
+        response = await handler(request)  # a refusal raises ApiError: nothing to drop
+        if kind == "drop_after_commit":
+            self.injected[kind] += 1
+            return drop(request)
+        return response
+
+
+def drop(request: web.Request) -> web.Response:
+    """Close the connection without answering (the returned response is never sent)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=200)
