@@ -55,7 +55,7 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
     """
     try:
         envelope = _decoder(record).decode(body)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):  # RecursionError: absurdly deep nesting
         return _decode_slow(record, body, status)
     if str(envelope.code) != "0":
         raise _api_error(str(envelope.code), envelope.msg, status)
@@ -67,7 +67,7 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
 def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
     try:
         head = _head_decoder.decode(body)
-    except msgspec.MsgspecError as exc:
+    except (msgspec.MsgspecError, RecursionError) as exc:
         raise ResponseError(f"not a JSON envelope ({_reason(exc)})", status, body) from None
     if str(head.code) != "0":
         raise _api_error(str(head.code), head.msg, status)

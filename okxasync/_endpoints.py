@@ -68,7 +68,7 @@ DEPOSIT_HISTORY = Endpoint(
     "funding",
     m.Deposit,
     {
-        "ccy": Param("ccy", CCY),
+        "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
         "dep_id": Param("depId"),
         "tx_id": Param("txId"),
         "state": Param("state", _DEPOSIT_STATES),
@@ -81,7 +81,7 @@ BILLS = Endpoint(
     "funding",
     m.Bill,
     {
-        "ccy": Param("ccy", CCY),
+        "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
         "type": Param("type", _BILL_TYPES),
         "client_id": Param("clientId", CLIENT_ID),
         **_PAGE,
@@ -109,7 +109,7 @@ WITHDRAWAL_HISTORY = Endpoint(
     "funding",
     m.WithdrawalRecord,
     {
-        "ccy": Param("ccy", CCY),
+        "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
         "wd_id": Param("wdId"),
         "client_id": Param("clientId", CLIENT_ID),
         "tx_id": Param("txId"),

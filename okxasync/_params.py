@@ -25,6 +25,10 @@ __all__ = ["Param", "encode", "to_ms"]
 
 MAX_CCY = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: The last millisecond of year 9999, the largest time the API's fields can carry sensibly.
+MAX_MS = (datetime(10000 - 1, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc) - _EPOCH) // (
+    timedelta(milliseconds=1)
+)
 _CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 _CCY = re.compile(r"[A-Za-z0-9]{1,32}")
 
@@ -34,6 +38,10 @@ Encoder = Callable[[str, object], str]
 def _text(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValidationError(f"{name} must be a non-empty string, got {value!r}")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # lone surrogates cannot be sent as UTF-8
+        raise ValidationError(f"{name} is not valid Unicode text: {value!r}") from None
     return value
 
 
@@ -103,14 +111,18 @@ def _ms(name: str, value: object) -> str:
 
 
 def to_ms(name: str, value: object) -> int:
-    """Unix milliseconds from an aware datetime or a non-negative int."""
+    """Unix milliseconds, from 1970 to the end of year 9999, from an aware datetime or an int."""
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(f"{name} must be a timezone-aware datetime, got a naive one")
-        return (value - _EPOCH) // timedelta(milliseconds=1)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        ms = (value - _EPOCH) // timedelta(milliseconds=1)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        ms = value
+    else:
         raise ValidationError(f"{name} must be an aware datetime or Unix ms, got {value!r}")
-    return value
+    if not 0 <= ms <= MAX_MS:
+        raise ValidationError(f"{name} must lie between 1970 and 9999, got {value!r}")
+    return ms
 
 
 def choice(*allowed: str) -> Encoder:

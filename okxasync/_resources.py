@@ -59,7 +59,7 @@ class FundingApi:
     async def deposit_history(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         dep_id: str | None = None,
         tx_id: str | None = None,
         state: m.DepositState | str | None = None,
@@ -73,7 +73,7 @@ class FundingApi:
     async def bills(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         type: m.BillType | str | None = None,
         client_id: str | None = None,
         after: Time | None = None,
@@ -132,7 +132,7 @@ class FundingApi:
     async def withdrawal_history(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         wd_id: str | None = None,
         client_id: str | None = None,
         tx_id: str | None = None,
