@@ -11,14 +11,14 @@ from typing import Generic, Literal, TypeVar
 
 from . import models as m
 from ._params import AMOUNT, CCY, CCY1, CLIENT_ID, COUNT, LIMIT, MS, TEXT, Param, choice
-from ._ratelimit import DEFAULT_RATES
+from ._ratelimit import DEFAULT_RATES, PUBLIC_RATES
 
 __all__ = ["GROUPS", "Endpoint"]
 
 R = TypeVar("R")
 
 #: The rate-limit groups every endpoint must belong to: those with a default rate.
-GROUPS = frozenset(DEFAULT_RATES)
+GROUPS = frozenset(DEFAULT_RATES) | frozenset(PUBLIC_RATES)
 
 
 @dataclass(frozen=True)

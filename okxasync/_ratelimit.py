@@ -41,6 +41,7 @@ from ._errors import APIError, RateLimitError, ResponseError, ValidationError
 __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_RATES",
+    "PUBLIC_RATES",
     "Limiter",
     "LocalLimiter",
     "Priority",
@@ -75,12 +76,11 @@ class Rate:
             raise ValidationError(f"Rate period must be positive seconds, got {self.period!r}")
 
 
-#: The API's limits per rate group; every endpoint belongs to one of these groups.
-DEFAULT_RATES: Mapping[str, Rate] = {
-    "funding": Rate(6, 1.0),
-    "otc": Rate(2, 2.0),
-    "public": Rate(10, 2.0),  # GET /api/v5/public/time: 10 requests / 2 s per IP
-}
+#: The API's limits per rate group of the account; most endpoints belong to one of these.
+DEFAULT_RATES: Mapping[str, Rate] = {"funding": Rate(6, 1.0), "otc": Rate(2, 2.0)}
+#: Per-IP limits of the public endpoints the client calls by itself (``GET
+#: /api/v5/public/time``, to sync its clock: 10 requests / 2 s); not an account budget.
+PUBLIC_RATES: Mapping[str, Rate] = {"public": Rate(10, 2.0)}
 
 
 class Priority(enum.IntEnum):
@@ -313,9 +313,10 @@ def _check_margin(margin: float) -> float:
 
 
 def check_rates(overrides: object) -> dict[str, Rate]:
-    """``DEFAULT_RATES`` updated with a user's ``rate_limits=`` mapping (validated)."""
+    """``DEFAULT_RATES`` and ``PUBLIC_RATES`` updated with a user's ``rate_limits=`` mapping
+    (validated)."""
     if overrides is None:
-        return dict(DEFAULT_RATES)
+        return {**DEFAULT_RATES, **PUBLIC_RATES}
     if not isinstance(overrides, Mapping):
         raise ValidationError(f"rate_limits must be a mapping of group to Rate, got {overrides!r}")
     for group, rate in overrides.items():
@@ -323,4 +324,4 @@ def check_rates(overrides: object) -> dict[str, Rate]:
             raise ValidationError(f"rate_limits keys must be group names, got {group!r}")
         if not isinstance(rate, Rate):
             raise ValidationError(f"rate_limits[{group!r}] must be a Rate, got {rate!r}")
-    return {**DEFAULT_RATES, **overrides}
+    return {**DEFAULT_RATES, **PUBLIC_RATES, **overrides}

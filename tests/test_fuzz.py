@@ -36,6 +36,12 @@ CCYS = ["BTC", "ETH", "USDT", "USDC", "OKB", "LTC", "XRP", "TRX"]
 
 
 @pytest.fixture
+async def fake() -> AsyncIterator[FakeExchange]:
+    async with FakeExchange(seed=0, rate_limits=WIDE) as exchange:
+        yield exchange
+
+
+@pytest.fixture
 async def wide(fake: FakeExchange) -> AsyncIterator[Client]:
     async with Client(base_url=fake.url, rate_limits=WIDE, **fake.credentials) as client:
         yield client
@@ -86,11 +92,13 @@ AMOUNT_PARAMS = {"amt", "fee", "rfq_sz", "sz"}
 
 def junk_for(name: str) -> st.SearchStrategy[Any]:
     """Junk for parameter ``name``, minus values only the server could refuse: a
-    well-formed currency code it does not list, an amount above the balance."""
+    well-formed currency code or chain it does not list, an amount above the balance."""
     if name in CURRENCY_PARAMS:
         return junk.filter(lambda v: not (isinstance(v, str) and v.isascii() and v.isalnum()))
     if name in AMOUNT_PARAMS:
         return junk.filter(lambda v: not plausible_amount(v))
+    if name == "chain":  # any string may name a chain; the exchange knows which exist
+        return junk.filter(lambda v: not isinstance(v, str))
     return junk
 
 

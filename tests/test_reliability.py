@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -58,6 +59,11 @@ async def connect(
         **options,  # type: ignore[arg-type]
     ) as client:
         yield client
+
+
+def fake_exchange(**options: Any) -> FakeExchange:
+    """An emulator enforcing the same (generous) limits as the clients of these tests."""
+    return FakeExchange(**{"rate_limits": WIDE, **options})
 
 
 def requests_to(fake: FakeExchange, method: str, path: str) -> int:
@@ -111,7 +117,7 @@ def recorded_trades(fake: FakeExchange, cl_t_req_id: str) -> list[str]:
 @pytest.mark.parametrize("kind", ["http_502", "busy_503", "disconnect", "delay"])
 async def test_reads_survive_each_fault_kind(kind: FaultKind) -> None:
     faults = Faults(rate=0.3, kinds=(kind,), delay=0.6, seed=11)
-    async with FakeExchange(faults=faults) as fake, connect(fake) as client:
+    async with fake_exchange(faults=faults) as fake, connect(fake) as client:
         for _ in range(12):
             assert len(await client.funding.balances()) == len(fake.state.balances)
         # Each fault cost exactly one more request, made by the client's own loop
@@ -124,8 +130,12 @@ async def test_retries_pass_the_rate_limit_scheduler_again() -> None:
     period, count = 0.4, 4
     faults = Faults(rate=0.4, kinds=("http_502", "busy_503", "disconnect"), seed=5)
     limits = {"funding": Rate(count, period)}
-    async with FakeExchange(faults=faults) as fake, connect(fake, rate_limits=limits) as client:
+    async with (
+        fake_exchange(faults=faults, rate_limits=limits) as fake,
+        connect(fake, rate_limits=limits) as client,
+    ):
         await asyncio.gather(*(client.funding.balances() for _ in range(12)))
+    assert fake.rejections == 0  # the strict emulator saw no more than the limit
     arrivals = [r.arrival for r in fake.requests]
     assert fake.injected.total() >= 3
     assert len(arrivals) == 12 + fake.injected.total()
@@ -141,7 +151,7 @@ async def test_retries_pass_the_rate_limit_scheduler_again() -> None:
 async def test_reads_give_up_after_the_attempts(kind: FaultKind, error: type[Exception]) -> None:
     policy = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02)
     async with (
-        FakeExchange(faults=Faults(rate=1.0, kinds=(kind,))) as fake,
+        fake_exchange(faults=Faults(rate=1.0, kinds=(kind,))) as fake,
         connect(fake, retry=policy) as client,
     ):
         with pytest.raises(error):
@@ -152,7 +162,7 @@ async def test_reads_give_up_after_the_attempts(kind: FaultKind, error: type[Exc
 async def test_retries_stop_at_the_deadline() -> None:
     policy = RetryPolicy(attempts=100, initial_delay=0.05, max_delay=0.1, deadline=1.0)
     faults = Faults(rate=1.0, kinds=("delay",), delay=0.5)
-    async with FakeExchange(faults=faults) as fake, connect(fake, retry=policy, timeout=0.2) as c:
+    async with fake_exchange(faults=faults) as fake, connect(fake, retry=policy, timeout=0.2) as c:
         started = time.monotonic()
         with pytest.raises(TransportError, match="timed out"):
             await c.funding.balances()
@@ -167,7 +177,7 @@ async def test_retries_stop_at_the_deadline() -> None:
 
 async def test_withdrawal_answer_lost_after_commit_is_found_by_client_id() -> None:
     async with (
-        FakeExchange(faults=Faults(drop_after_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(drop_after_commit=1.0)) as fake,
         connect(fake) as client,
     ):
         result = await withdraw(client)  # the client id is generated
@@ -186,7 +196,7 @@ async def test_withdrawal_answer_lost_after_commit_is_found_by_client_id() -> No
 
 async def test_withdrawal_lost_before_commit_is_outcome_unknown() -> None:
     async with (
-        FakeExchange(faults=Faults(drop_before_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(drop_before_commit=1.0)) as fake,
         connect(fake) as client,
     ):
         with pytest.raises(OutcomeUnknownError) as info:
@@ -201,7 +211,7 @@ async def test_withdrawal_lost_before_commit_is_outcome_unknown() -> None:
 
 async def test_trade_answer_lost_after_commit_is_found_by_client_id() -> None:
     async with (
-        FakeExchange(faults=Faults(drop_after_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(drop_after_commit=1.0)) as fake,
         connect(fake) as client,
     ):
         result = await trade(client, "tradeAbc1")
@@ -212,7 +222,7 @@ async def test_trade_answer_lost_after_commit_is_found_by_client_id() -> None:
 
 async def test_trade_lost_before_commit_is_outcome_unknown() -> None:
     async with (
-        FakeExchange(faults=Faults(drop_before_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(drop_before_commit=1.0)) as fake,
         connect(fake) as client,
     ):
         with pytest.raises(OutcomeUnknownError) as info:
@@ -234,7 +244,7 @@ async def test_definite_refusal_is_raised_without_lookup(fake: FakeExchange) -> 
 
 
 async def test_reused_client_id_is_not_mistaken_for_this_withdrawal() -> None:
-    async with FakeExchange() as fake, connect(fake) as client:
+    async with fake_exchange() as fake, connect(fake) as client:
         await withdraw(client, client_id="reused1")
         fake.faults = Faults(drop_before_commit=1.0)
         with pytest.raises(OutcomeUnknownError, match="earlier withdrawal"):
@@ -247,7 +257,7 @@ async def test_reused_client_id_is_not_mistaken_for_this_withdrawal() -> None:
 async def test_exactly_one_withdrawal_and_trade_per_client_id_over_many_trials() -> None:
     faults = Faults(rate=0.15, drop_after_commit=0.5, drop_before_commit=0.2, delay=0.5, seed=3)
     outcomes: dict[str, Withdrawal | Trade | OutcomeUnknownError] = {}
-    async with FakeExchange(faults=faults) as fake, connect(fake) as client:
+    async with fake_exchange(faults=faults) as fake, connect(fake) as client:
         for n in range(30):
             try:
                 outcomes[f"wd{n}"] = await withdraw(client, f"wd{n}")
@@ -315,7 +325,7 @@ async def test_5xx_answer_to_a_withdrawal_is_reconciled_not_resent(status: int, 
 
 
 async def test_connection_refused_is_definite_for_a_withdrawal() -> None:
-    async with FakeExchange() as fake:
+    async with fake_exchange() as fake:
         url = fake.url
     async with Client(base_url=url, retry=FAST, api_key="k", secret_key="s", passphrase="p") as c:
         with pytest.raises(TransportError, match="could not connect") as info:
@@ -344,7 +354,7 @@ async def serve(handler: Callable[[web.Request], Awaitable[web.Response]]) -> As
 
 @pytest.mark.parametrize("skew_ms", [120_000, -120_000])
 async def test_skewed_server_clock_still_succeeds(skew_ms: int) -> None:
-    async with FakeExchange(clock_skew_ms=skew_ms) as fake, connect(fake) as client:
+    async with fake_exchange(clock_skew_ms=skew_ms) as fake, connect(fake) as client:
         assert await client.funding.balances()
         result = await withdraw(client, "skewed1")
         assert await client.funding.balances()
@@ -359,13 +369,13 @@ async def test_skewed_server_clock_still_succeeds(skew_ms: int) -> None:
 
 
 async def test_concurrent_refusals_share_one_clock_sync() -> None:
-    async with FakeExchange(clock_skew_ms=-90_000) as fake, connect(fake) as client:
+    async with fake_exchange(clock_skew_ms=-90_000) as fake, connect(fake) as client:
         await asyncio.gather(*(client.funding.balances() for _ in range(10)))
     assert requests_to(fake, "GET", "/api/v5/public/time") == 1
 
 
 async def test_proactive_clock_sync_avoids_refusals() -> None:
-    async with FakeExchange(clock_skew_ms=100_000) as fake, connect(fake, clock_sync=60.0) as c:
+    async with fake_exchange(clock_skew_ms=100_000) as fake, connect(fake, clock_sync=60.0) as c:
         await c.funding.balances()
         await c.otc.instruments()
     assert fake.requests[0].path == "/api/v5/public/time"
@@ -376,7 +386,7 @@ async def test_a_failing_clock_sync_raises_the_refusal() -> None:
     faults = Faults(rate=1.0, kinds=("busy_503",))  # every GET fails, public/time included
     policy = RetryPolicy(attempts=2, initial_delay=0.01)
     async with (
-        FakeExchange(clock_skew_ms=60_000, faults=faults) as fake,
+        fake_exchange(clock_skew_ms=60_000, faults=faults) as fake,
         connect(fake, retry=policy) as client,
     ):
         with pytest.raises(AuthenticationError) as info:

@@ -7,7 +7,7 @@ import logging
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +22,12 @@ from okxasync.testing import FAULT_KINDS, FakeExchange, Faults
 FAST = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02, lookups=2, lookup_interval=0.01)
 LIMITS = {"funding": Rate(3, 0.3), "otc": Rate(50, 1.0)}
 PACKAGE = str(Path(okxasync.__file__).parent)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeExchange]:
+    async with FakeExchange(seed=0, rate_limits=LIMITS) as exchange:
+        yield exchange
 
 
 def tracebacks(error: BaseException) -> Iterator[TracebackType]:

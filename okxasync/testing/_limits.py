@@ -30,7 +30,7 @@ __all__ = ["ArrivalLimits"]
 class ArrivalLimits:
     """Per-group strict sliding windows at arrival time, plus optional jitter.
 
-    ``rates`` default to the API's (``funding`` 6/1 s, ``otc`` 2/2 s, ``public`` 10/2 s); groups without a
+    ``rates`` default to the API's (``funding`` 6/1 s, ``otc`` 2/2 s); groups without a
     rate (the public endpoints) are not limited. ``rejections`` counts 429 answers per
     group. ``enforce=False`` accepts everything (jitter still applies).
     """

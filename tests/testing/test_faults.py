@@ -27,7 +27,10 @@ async def get(session: aiohttp.ClientSession, fake: FakeExchange, path: str) -> 
 
 
 async def statuses(faults: Faults, n: int = 40) -> list[int]:
-    async with FakeExchange(faults=faults) as fake, plain_session() as session:
+    async with (
+        FakeExchange(enforce_limits=False, faults=faults) as fake,
+        plain_session() as session,
+    ):
         return [(await get(session, fake, BALANCES))[0] for _ in range(n)]
 
 
@@ -62,7 +65,9 @@ async def test_rate_is_the_share_of_failed_gets() -> None:
 )
 async def test_each_fault_kind(kind: FaultKind, status: int, body: str) -> None:
     async with (
-        FakeExchange(faults=Faults(rate=1.0, kinds=(kind,), delay=0.6)) as fake,
+        FakeExchange(
+            enforce_limits=False, faults=Faults(rate=1.0, kinds=(kind,), delay=0.6)
+        ) as fake,
         plain_session() as session,
     ):
         got_status, got_body = await get(session, fake, BALANCES)
@@ -76,7 +81,9 @@ async def test_each_fault_kind(kind: FaultKind, status: int, body: str) -> None:
 
 async def test_delay_answers_late() -> None:
     async with (
-        FakeExchange(faults=Faults(rate=1.0, kinds=("delay",), delay=0.2)) as fake,
+        FakeExchange(
+            enforce_limits=False, faults=Faults(rate=1.0, kinds=("delay",), delay=0.2)
+        ) as fake,
         plain_session() as session,
     ):
         started = time.monotonic()
@@ -118,7 +125,7 @@ async def withdraw_raw(fake: FakeExchange, client_id: str) -> int:
     ],
 )
 async def test_drop_modes(faults: Faults, status: int, recorded: int) -> None:
-    async with FakeExchange(faults=faults) as fake:
+    async with FakeExchange(enforce_limits=False, faults=faults) as fake:
         before = Decimal(next(b["availBal"] for b in fake.state.balances if b["ccy"] == "USDT"))
         assert await withdraw_raw(fake, "dropTest1") == status
         after = Decimal(next(b["availBal"] for b in fake.state.balances if b["ccy"] == "USDT"))
@@ -128,7 +135,7 @@ async def test_drop_modes(faults: Faults, status: int, recorded: int) -> None:
 
 
 async def test_a_refused_withdrawal_is_not_dropped() -> None:
-    async with FakeExchange(faults=Faults(drop_after_commit=1.0)) as fake:
+    async with FakeExchange(enforce_limits=False, faults=Faults(drop_after_commit=1.0)) as fake:
         assert await withdraw_raw(fake, "dup1") == 0
         assert await withdraw_raw(fake, "dup1") == 200  # the duplicate refusal is answered
     assert [r.code for r in fake.requests] == ["", "58237"]
@@ -137,7 +144,10 @@ async def test_a_refused_withdrawal_is_not_dropped() -> None:
 
 @pytest.mark.parametrize("skew_ms", [-120_000, 120_000])
 async def test_clock_skew_shifts_the_server_clock(skew_ms: int) -> None:
-    async with FakeExchange(clock_skew_ms=skew_ms) as fake, plain_session() as session:
+    async with (
+        FakeExchange(enforce_limits=False, clock_skew_ms=skew_ms) as fake,
+        plain_session() as session,
+    ):
         status, body = await get(session, fake, "/api/v5/public/time")
         server_ms = int(json.loads(body)["data"][0]["ts"])
         assert status == 200
