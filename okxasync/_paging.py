@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ __all__ = [
 
 #: The API's largest page (``limit`` / ``pageSz``).
 MAX_PAGE = 100
+#: A bounded time shard is split only when it is expected to hold this many pages.
+MIN_SPLIT_PAGES = 4
 #: More workers than this cannot help: every rate group admits fewer requests per window.
 MAX_CONCURRENCY = 32
 
@@ -139,14 +142,19 @@ def _stamps(records: Sequence[Stamped], lo: int, hi: int | None, what: str) -> l
 class _Shard:
     """The part ``[lo, hi)`` of a window still to fetch (``hi=None``: not yet bounded).
 
-    ``density`` (records per ms) is measured from the shard's own last full page;
-    ``None`` until it has one, so a shard is never split before it was looked at.
+    ``density`` (records per ms) is measured from the shard's own last full page
+    (``observed``), or inherited from the shard it was split from. ``floorless``: ``lo``
+    is no real bound (no ``since`` was given), the history may end anywhere above it.
     """
 
-    def __init__(self, lo: int, hi: int | None) -> None:
+    def __init__(
+        self, lo: int, hi: int | None, *, density: float | None = None, floorless: bool = False
+    ) -> None:
         self.lo = lo
         self.hi = hi
-        self.density: float | None = None
+        self.density = density
+        self.floorless = floorless
+        self.observed = False
 
     @property
     def done(self) -> bool:
@@ -162,13 +170,24 @@ class _Shard:
 
     def observe(self, stamps: Sequence[int]) -> None:
         self.density = len(stamps) / (max(stamps) - min(stamps) + 1)
+        self.observed = True
 
-    def split(self) -> _Shard:
-        """Give away the older half: this shard keeps ``[mid, hi)``, returns ``[lo, mid)``."""
+    def keep_for(self, records: float, parts: int) -> int:
+        """How many ms the owner keeps when split: ``1/parts`` of the time left, but for a
+        floorless shard only about ``records`` records' worth, so that the older part
+        starts where records are rather than far back towards 1970, where each probe
+        would cost a request and find nothing."""
+        if self.floorless and self.density:
+            return math.ceil(records / self.density)
+        return self.span // parts
+
+    def split(self, keep_ms: int) -> _Shard:
+        """Give away the older part: keep ``[hi - keep_ms, hi)``, return ``[lo, hi - keep_ms)``
+        (both non-empty: ``keep_ms`` is clamped)."""
         assert self.hi is not None and self.span >= 2
-        mid = self.lo + self.span // 2
-        older = _Shard(self.lo, mid)
-        self.lo = mid
+        mid = self.hi - min(max(keep_ms, 1), self.span - 1)
+        older = _Shard(self.lo, mid, density=self.density, floorless=self.floorless)
+        self.lo, self.floorless = mid, False
         return older
 
 
@@ -263,7 +282,7 @@ class _Concurrent(Generic[R]):
 
     The first page is fetched alone (a small export stays one request, and it bounds
     an open ``until``); then workers start. Each pages its shard to the end, then
-    splits the shard expected to hold the most records (at least two more pages) and
+    splits the shard expected to hold the most records (when worth it, see ``_steal``) and
     takes its older half; with nothing worth splitting it waits for the next page's
     news. The queue holds at most ``workers`` pages, so memory is bounded and fetching
     pauses when the consumer does. Workers reference only this object, never the
@@ -273,12 +292,13 @@ class _Concurrent(Generic[R]):
     def __init__(self, pager: _TimePager[R], lo: int, hi: int | None, workers: int) -> None:
         self._pager = pager
         self._workers = workers
-        self._first: _Shard | None = _Shard(lo, hi)
+        self._first: _Shard | None = _Shard(lo, hi, floorless=lo == 0)
         self._active: list[_Shard] = []
         self._queue: asyncio.Queue[list[R] | _Failed | _Done] = asyncio.Queue(maxsize=workers)
         self._progress = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._running = 0
+        self._pages = 0  # fetched so far, by every worker
         self._closed = False
 
     async def next_page(self) -> list[R] | None:
@@ -297,24 +317,50 @@ class _Concurrent(Generic[R]):
 
     async def _first_page(self, shard: _Shard) -> list[R]:
         page = await self._pager.next_page(shard)
-        self._first = None
+        self._pages, self._first = 1, None
         if shard.done:
             self._closed = True
         else:
-            self._active.append(shard)
-            owned = [shard, *(self._steal() for _ in range(self._workers - 1))]
+            owned = self._cut(shard)
+            self._active += owned
             self._running = len(owned)
             self._tasks = [asyncio.ensure_future(self._work(own)) for own in owned]
         return page
 
+    def _cut(self, shard: _Shard) -> list[_Shard]:
+        """The first shards, one per worker: equal parts of a bounded window; for a
+        floorless one, chunks of ``MIN_SPLIT_PAGES`` pages and the rest."""
+        shards = [shard]
+        for parts in range(self._workers, 1, -1):
+            tail = shards[-1]
+            if tail.span < 2 or not self._worth_splitting(tail, observed=True):
+                break
+            shards.append(tail.split(tail.keep_for(self._chunk(), parts)))
+        return shards
+
     def _steal(self) -> _Shard | None:
-        """The older half of the shard expected to hold the most, if worth it; now active."""
-        victim = max(self._active, key=_Shard.expected, default=None)
-        if victim is None or victim.span < 2 or victim.expected() < 2 * self._pager.limit:
+        """The older part of the shard expected to hold the most, if worth it; now active."""
+        eligible = [s for s in self._active if s.span >= 2 and self._worth_splitting(s)]
+        victim = max(eligible, key=_Shard.expected, default=None)
+        if victim is None:
             return None
-        shard = victim.split()
+        shard = victim.split(victim.keep_for(self._chunk(), 2))
         self._active.append(shard)
         return shard
+
+    def _worth_splitting(self, shard: _Shard, observed: bool = False) -> bool:
+        """A split costs about one request (each part's last page is partial): a bounded
+        shard needs ``MIN_SPLIT_PAGES`` pages expected. A floorless one must have been
+        read itself first (else empty years would be split again and again)."""
+        if shard.floorless:
+            return observed or shard.observed
+        return shard.expected() >= MIN_SPLIT_PAGES * self._pager.limit
+
+    def _chunk(self) -> float:
+        """Records a floorless shard's owner keeps: as many pages as read so far (at
+        least ``MIN_SPLIT_PAGES``), so parts grow geometrically and stay few. A little
+        under whole pages, as each page after the first re-reads its boundary."""
+        return max(MIN_SPLIT_PAGES, self._pages) * self._pager.limit * 0.9
 
     async def _work(self, shard: _Shard | None) -> None:
         try:
@@ -334,6 +380,7 @@ class _Concurrent(Generic[R]):
     async def _page_through(self, shard: _Shard) -> None:
         while not shard.done:
             page = await self._pager.next_page(shard)
+            self._pages += 1
             if shard.done:
                 self._active.remove(shard)
             self._announce()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from okxasync._paging import _FullMillisecond, cursor_args, held_back, next_page_index
+from okxasync._paging import _FullMillisecond, _Shard, cursor_args, held_back, next_page_index
 
 
 def test_cursor_args_make_the_exclusive_wire_bounds_inclusive_exclusive() -> None:
@@ -70,3 +70,21 @@ def test_next_page_index_follows_total_pages_and_short_pages() -> None:
     assert next_page_index(1, 10, 10, total_pages=0) == 2
     # more pages appeared while paging (new trades): keep going
     assert next_page_index(3, 10, 10, total_pages=5) == 4
+
+
+def test_split_gives_away_the_older_part_and_keeps_both_non_empty() -> None:
+    shard = _Shard(1_000, 2_000, density=0.5)
+    older = shard.split(shard.keep_for(records=50, parts=2))
+    assert (older.lo, older.hi, shard.lo, shard.hi) == (1_000, 1_500, 1_500, 2_000)
+    assert older.density == 0.5 and not older.observed
+    tiny = _Shard(7, 9)
+    assert (tiny.split(10**6).hi, tiny.lo) == (8, 8)  # clamped: one ms each
+
+
+def test_a_floorless_split_keeps_a_chunk_and_passes_the_floor_on() -> None:
+    shard = _Shard(0, 1_000_000, density=0.5, floorless=True)
+    older = shard.split(shard.keep_for(records=200, parts=2))
+    assert (older.lo, older.hi, shard.lo) == (0, 999_600, 999_600)  # 200 records / 0.5 per ms
+    assert older.floorless and not shard.floorless
+    assert older.keep_for(records=200, parts=2) == 400
+    assert shard.keep_for(records=200, parts=2) == 200  # bounded now: half of 400 ms
