@@ -18,8 +18,10 @@ Two kinds of paging:
 The cursor arithmetic is pure functions (:func:`cursor_args`, :func:`held_back`,
 :func:`next_page_index`); :class:`HistoryIterator` drives one *source* of pages. With
 ``concurrency=k`` the window ``[since, until)`` is cut into half-open time shards paged
-by ``k`` workers; a worker that runs out of work splits the largest unfinished shard in
-two, so uneven histories keep all workers busy.
+by ``k`` workers (a record on a boundary belongs to one shard); a worker that runs out of
+work splits the unfinished shard expected to hold the most, so uneven histories keep all
+workers busy. Without ``since`` the history's start is unknown: shards then grow
+geometrically from the newest records down, instead of halving the time back to 1970.
 """
 
 from __future__ import annotations
@@ -281,12 +283,13 @@ class _Concurrent(Generic[R]):
     """``workers`` tasks paging time shards into a bounded queue.
 
     The first page is fetched alone (a small export stays one request, and it bounds
-    an open ``until``); then workers start. Each pages its shard to the end, then
-    splits the shard expected to hold the most records (when worth it, see ``_steal``) and
-    takes its older half; with nothing worth splitting it waits for the next page's
-    news. The queue holds at most ``workers`` pages, so memory is bounded and fetching
-    pauses when the consumer does. Workers reference only this object, never the
-    iterator, so dropping the iterator (a ``break``) lets it be collected and cancel them.
+    an open ``until``); then the rest is cut, one shard per worker (``_cut``). Each
+    worker pages its shard to the end, then splits the shard expected to hold the most
+    records, when worth it, and takes its older part; with nothing worth splitting it
+    waits for the next page's news. The queue holds at most ``workers`` pages, so memory
+    is bounded and fetching pauses when the consumer does. Workers reference only this
+    object, never the iterator, so dropping the iterator (a ``break``) lets it be
+    collected and cancel them.
     """
 
     def __init__(self, pager: _TimePager[R], lo: int, hi: int | None, workers: int) -> None:
