@@ -184,8 +184,8 @@ class Client:
         """
         prepared = _prepare(endpoint, encode(endpoint.params, args))
         session = self._http()
-        if endpoint.signed and self._clock.due():
-            await self.sync_clock()
+        if endpoint.signed:
+            await self._clock.sync_if_due(self._server_time_ms)
         started = time.monotonic()
         resyncs = 0  # the one re-signed try after a clock sync is not a retry
         for attempt in itertools.count(1):

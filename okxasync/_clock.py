@@ -51,6 +51,11 @@ class ServerClock:
             return False
         return self.synced_at is None or time.monotonic() - self.synced_at >= self.sync_every
 
+    async def sync_if_due(self, fetch: Callable[[], Awaitable[int]]) -> None:
+        """:meth:`sync` when :meth:`due`; callers arriving together share one fetch."""
+        if self.sync_every is not None and self.due():
+            await self.sync(fetch, unless_since=time.monotonic() - self.sync_every)
+
     async def sync(
         self, fetch: Callable[[], Awaitable[int]], *, unless_since: float | None = None
     ) -> int:

@@ -49,16 +49,18 @@ async def exactly_once(
     docstring describes, and every definite error of ``send()`` unchanged.
     """
     try:
-        return await send()
-    except OkxError as error:
-        if not may_have_executed(error):
-            raise
-        ambiguous = error
+        try:
+            return await send()
+        except OkxError as error:
+            if not may_have_executed(error):
+                raise
+            ambiguous = error
+        logger.warning("%s %s: ambiguous answer (%s); looking it up", what, client_id, ambiguous)
+        return await _look_up(find, policy, what, client_id, ambiguous)
     except asyncio.CancelledError:
+        # The caller may not know a generated id: the log is where it can be found.
         logger.warning("%s %s cancelled: it may have been sent; look it up", what, client_id)
         raise
-    logger.warning("%s %s: ambiguous answer (%s); looking it up", what, client_id, ambiguous)
-    return await _look_up(find, policy, what, client_id, ambiguous)
 
 
 async def _look_up(

@@ -147,7 +147,7 @@ class FundingApi:
     def iter_deposits(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         tx_id: str | None = None,
         state: m.DepositState | str | None = None,
         since: Time | None = None,
@@ -174,7 +174,7 @@ class FundingApi:
     def iter_withdrawals(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         client_id: str | None = None,
         tx_id: str | None = None,
         state: m.WithdrawalState | str | None = None,
@@ -198,7 +198,7 @@ class FundingApi:
     def iter_bills(
         self,
         *,
-        ccy: Ccy | None = None,
+        ccy: str | None = None,
         type: m.BillType | str | None = None,
         client_id: str | None = None,
         since: Time | None = None,

@@ -172,6 +172,33 @@ async def test_retries_stop_at_the_deadline() -> None:
     assert 3 <= len(fake.requests) <= 8
 
 
+HISTORIES = {  # iterator -> (state list, id field, record attribute)
+    "iter_deposits": ("deposits", "depId", "dep_id"),
+    "iter_withdrawals": ("withdrawals", "wdId", "wd_id"),
+    "iter_bills": ("bills", "billId", "bill_id"),
+}
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_history_iterators_yield_the_exact_set_under_15_percent_faults(
+    concurrency: int,
+) -> None:
+    faults = Faults(rate=0.15, delay=0.5, seed=21)
+    async with fake_exchange(faults=faults) as fake, connect(fake) as client:
+        for name, (state, id_field, attr) in HISTORIES.items():
+            iterator = getattr(client.funding, name)(page_size=20, concurrency=concurrency)
+            got = [str(getattr(record, attr)) async for record in iterator]
+            truth = [row[id_field] for row in getattr(fake.state, state)]
+            if concurrency == 1:
+                assert got == truth, name  # every record once, newest first
+            else:
+                assert sorted(got) == sorted(truth) and len(set(got)) == len(got), name
+        trades = [t.trade_id async for t in client.otc.iter_history(page_size=7)]
+        assert trades == [t["tradeId"] for t in fake.state.rfq_trades]
+    assert fake.injected.total() >= 6
+    assert set(fake.injected) == {"http_502", "busy_503", "disconnect", "delay"}
+
+
 # --- withdrawals and trades: sent once, reconciled by client id ----------------------
 
 
@@ -376,10 +403,31 @@ async def test_concurrent_refusals_share_one_clock_sync() -> None:
 
 async def test_proactive_clock_sync_avoids_refusals() -> None:
     async with fake_exchange(clock_skew_ms=100_000) as fake, connect(fake, clock_sync=60.0) as c:
-        await c.funding.balances()
+        await asyncio.gather(c.funding.balances(), c.funding.balances(), c.otc.instruments())
         await c.otc.instruments()
     assert fake.requests[0].path == "/api/v5/public/time"
-    assert [r.code for r in fake.requests] == ["0", "0", "0"]
+    assert requests_to(fake, "GET", "/api/v5/public/time") == 1  # shared, and not yet due
+    assert [r.code for r in fake.requests] == ["0"] * 5
+
+
+async def test_proactive_clock_sync_repeats_when_due() -> None:
+    async with fake_exchange() as fake, connect(fake, clock_sync=0.2) as client:
+        for _ in range(3):
+            await client.funding.balances()
+            await asyncio.sleep(0.25)
+        await client.funding.balances()
+    assert [r.path.rsplit("/", 1)[1] for r in fake.requests] == ["time", "balances"] * 4
+
+
+async def test_cancelled_withdrawal_logs_its_client_id(caplog: pytest.LogCaptureFixture) -> None:
+    faults = Faults(rate=1.0, kinds=("delay",), delay=0.5, drop_before_commit=1.0)
+    async with fake_exchange(faults=faults) as fake, connect(fake) as client:
+        task = asyncio.create_task(withdraw(client, "cancelMe1"))
+        await asyncio.sleep(0.2)  # most likely while the first lookup is held
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert "withdrawal cancelMe1 cancelled: it may have been sent" in caplog.text
 
 
 async def test_a_failing_clock_sync_raises_the_refusal() -> None:
