@@ -134,11 +134,12 @@ class OutcomeUnknownError(OkxError):
     """
 
     def __init__(self, message: str, client_id: str) -> None:
+        self.message = message
         self.client_id = client_id
         super().__init__(f"{message} (client id {client_id!r})")
 
     def __reduce__(self) -> tuple[type[OutcomeUnknownError], tuple[str, str]]:
-        return (type(self), (str(self), self.client_id))
+        return (type(self), (self.message, self.client_id))
 
 
 def _transport_error(cls: type[TransportError], message: str, maybe_sent: bool) -> TransportError:

@@ -79,5 +79,7 @@ def test_errors_pickle() -> None:
         "slow down",
         429,
     )
-    unknown = pickle.loads(pickle.dumps(OutcomeUnknownError("lost", "abc123")))
+    original = OutcomeUnknownError("lost", "abc123")
+    unknown = pickle.loads(pickle.dumps(original))
     assert unknown.client_id == "abc123"
+    assert str(unknown) == str(original)
