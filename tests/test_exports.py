@@ -43,7 +43,7 @@ def test_contract_names_are_exported() -> None:
 
 
 def test_all_is_sorted_and_public_modules_match() -> None:
-    assert sorted(okxasync.__all__, key=str.lower) == sorted(okxasync.__all__, key=str.lower)
+    assert okxasync.__all__ == sorted(set(okxasync.__all__))  # sorted, no duplicates
     for name in models.__all__:
         assert getattr(okxasync, name) is getattr(models, name)
     assert okxasync.OKLINK == "https://www.oklink.com"
