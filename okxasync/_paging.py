@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import math
 from collections import deque
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from . import models as m
 from ._endpoints import RFQ_HISTORY, Endpoint
 from ._errors import PagingError, ResponseError, ValidationError
-from ._params import encode, to_ms
+from ._params import ccy_codes, encode, to_ms
 from ._ratelimit import Priority
 
 if TYPE_CHECKING:
@@ -52,7 +53,10 @@ __all__ = [
     "held_back",
     "iter_rfq_history",
     "iter_time_paged",
+    "newest_first",
     "next_page_index",
+    "take_newest",
+    "union_page",
 ]
 
 #: The API's largest page (``limit`` / ``pageSz``).
@@ -72,6 +76,7 @@ class Stamped(Protocol):
 
 R = TypeVar("R", bound=Stamped)
 R_co = TypeVar("R_co", bound=Stamped, covariant=True)
+T = TypeVar("T")
 Fetch = Callable[[Mapping[str, int]], Awaitable[list[R]]]
 
 
@@ -466,6 +471,134 @@ class _SeenTrades:
         return self.ts is not None and (ts > self.ts or (ts == self.ts and trade_id in self.ids))
 
 
+# ------------------------------------------------------------- several currencies
+
+
+def newest_first(pages: Sequence[Sequence[R]]) -> list[R]:
+    """The records of ``pages`` (one per currency) as one list, newest first; within a
+    millisecond in the order of ``pages``, and within one page in the page's order."""
+    return sorted(itertools.chain.from_iterable(pages), key=lambda r: -(r.ts_ms or 0))
+
+
+def take_newest(buffers: Sequence[deque[R]], live: Sequence[bool]) -> list[R]:
+    """Pop records from ``buffers`` (each newest first) in merged newest-first order, ties
+    to the lower index, for as long as that order is certain: while every ``live`` buffer
+    (one whose source may still deliver more) holds a record. An exhausted source's
+    buffer is simply drained. Returns ``[]`` when a live buffer is empty."""
+    if any(alive and not buffer for alive, buffer in zip(live, buffers, strict=True)):
+        return []
+    heads = [(-(b[0].ts_ms or 0), i) for i, b in enumerate(buffers) if b]
+    heapq.heapify(heads)
+    out: list[R] = []
+    while heads:
+        _, i = heapq.heappop(heads)
+        out.append(buffers[i].popleft())
+        if buffers[i]:
+            heapq.heappush(heads, (-(buffers[i][0].ts_ms or 0), i))
+        elif live[i]:
+            break  # its next record is unknown: nothing more is certain
+    return out
+
+
+class _Fanout(Generic[R]):
+    """Several sources (one per currency), each with at most one ``next_page`` in flight.
+
+    Its tasks reference the sources only, never this object, so dropping the iterator
+    cancels them (``cancel`` from ``__del__``). A failure closes every source.
+    """
+
+    def __init__(self, sources: Sequence[_Source[R]]) -> None:
+        self._sources = list(sources)
+        self._live = [True] * len(sources)
+        self._tasks: dict[int, asyncio.Task[Sequence[R] | None]] = {}
+        self._closed = False
+
+    def _start(self, index: int) -> None:
+        if index not in self._tasks:
+            self._tasks[index] = asyncio.ensure_future(self._sources[index].next_page())
+
+    async def _next_done(self) -> tuple[int, Sequence[R] | None] | None:
+        """A finished fetch (the lowest-numbered one if several are done): its source and
+        page (``None`` once that source is exhausted); ``None`` if closed meanwhile. A
+        cancelled caller loses nothing: the fetches go on and the next call collects them."""
+        done = [i for i, task in self._tasks.items() if task.done()]
+        if not done:
+            await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
+            if self._closed:
+                return None
+            done = [i for i, task in self._tasks.items() if task.done()]
+        index = min(done)
+        try:
+            page = self._tasks.pop(index).result()
+        except Exception:
+            await self.aclose()
+            raise
+        if page is None:
+            self._live[index] = False
+        return index, page
+
+    async def aclose(self) -> None:
+        tasks = list(self._tasks.values())
+        self.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for source in self._sources:
+            await source.aclose()
+
+    def cancel(self) -> None:
+        self._closed = True
+        tasks, self._tasks = self._tasks, {}
+        for task in tasks.values():
+            if not task.done() and not task.get_loop().is_closed():
+                task.cancel()
+        for source in self._sources:
+            source.cancel()
+
+
+class _Merged(_Fanout[R]):
+    """Sources whose pages are newest first, k-way merged newest first (ties: sources in
+    order). A source's next page is fetched only when its buffer is empty and a record
+    is needed; sources that all need one (at the start) are fetched concurrently."""
+
+    def __init__(self, sources: Sequence[_Source[R]]) -> None:
+        super().__init__(sources)
+        self._buffers: list[deque[R]] = [deque() for _ in sources]
+
+    async def next_page(self) -> list[R] | None:
+        while not self._closed:
+            batch = take_newest(self._buffers, self._live)
+            if batch:
+                return batch
+            empty = [i for i, alive in enumerate(self._live) if alive and not self._buffers[i]]
+            if not empty:
+                break  # every source exhausted and drained
+            for index in empty:
+                self._start(index)
+            got = await self._next_done()
+            if got is not None:
+                self._buffers[got[0]].extend(got[1] or ())
+        self._closed = True
+        return None
+
+
+class _Interleaved(_Fanout[R]):
+    """Sources in no common order (concurrent shards): each page as soon as it arrives."""
+
+    async def next_page(self) -> Sequence[R] | None:
+        while not self._closed:
+            live = [i for i, alive in enumerate(self._live) if alive]
+            if not live:
+                break
+            for index in live:
+                self._start(index)
+            got = await self._next_done()
+            if got is not None and got[1] is not None:
+                return got[1]
+        self._closed = True
+        return None
+
+
 # ----------------------------------------------------------------------- iterator
 
 
@@ -547,20 +680,86 @@ def iter_time_paged(
 ) -> HistoryIterator[R]:
     """Every record of ``endpoint`` matching ``filters`` with ``since <= ts < until``.
 
-    Arguments are validated here, before any request (:class:`ValidationError`).
+    ``filters["ccy"]`` may name up to ``MAX_CCY`` currencies (repeats dropped): the
+    endpoint takes one, so each is paged on its own and the streams are merged newest
+    first (ties: currencies in the order given), or with ``concurrency > 1`` interleaved
+    as pages arrive, the ``concurrency`` budget shared by all (at most that many requests
+    in flight). Arguments are validated here, before any request (:class:`ValidationError`).
     """
     lo, hi = _window(since, until)
     limit = _count("page_size", page_size, MAX_PAGE)
     workers = _count("concurrency", concurrency, MAX_CONCURRENCY)
-    encode(endpoint.params, {**filters, **cursor_args(lo, hi, limit)})  # validates filters
+    ccys: Sequence[str | None] = ccy_codes("ccy", filters.get("ccy")) or [None]
+    encode(endpoint.params, {**filters, "ccy": ccys[0], **cursor_args(lo, hi, limit)})
+    if len(ccys) == 1:
+        pager = _time_pager(client, endpoint, {**filters, "ccy": ccys[0]}, limit)
+        return HistoryIterator(_time_source(pager, lo, hi, workers))
+    gate = asyncio.Semaphore(workers) if workers > 1 else None  # 1: first pages at once
+    share = math.ceil(workers / len(ccys))
+    sources = [
+        _time_source(
+            _time_pager(client, endpoint, {**filters, "ccy": c}, limit, gate), lo, hi, share
+        )
+        for c in ccys
+    ]
+    return HistoryIterator(_Merged(sources) if workers == 1 else _Interleaved(sources))
+
+
+def _time_pager(
+    client: Client,
+    endpoint: Endpoint[R],
+    filters: Mapping[str, object],
+    limit: int,
+    gate: asyncio.Semaphore | None = None,
+) -> _TimePager[R]:
+    """Pages of ``endpoint`` under ``filters``; at most ``gate``'s count in flight at once."""
 
     async def fetch(cursor: Mapping[str, int]) -> list[R]:
-        return await client.request(endpoint, {**filters, **cursor}, priority=Priority.PAGING)
+        async with gate or contextlib.nullcontext():
+            return await client.request(endpoint, {**filters, **cursor}, priority=Priority.PAGING)
 
-    pager = _TimePager(fetch, limit, endpoint.path)
+    return _TimePager(fetch, limit, endpoint.path)
+
+
+def _time_source(pager: _TimePager[R], lo: int, hi: int | None, workers: int) -> _Source[R]:
     if workers == 1:
-        return HistoryIterator(_Sequential(pager, lo, hi))
-    return HistoryIterator(_Concurrent(pager, lo, hi, workers))
+        return _Sequential(pager, lo, hi)
+    return _Concurrent(pager, lo, hi, workers)
+
+
+async def union_page(client: Client, endpoint: Endpoint[R], args: Mapping[str, object]) -> list[R]:
+    """One page of a history ``endpoint`` for ``args``, whose ``ccy`` may name several
+    currencies: one request per currency (concurrently, same filters, cursors and
+    ``limit``), merged newest first (ties: currencies in the order given), cut to the
+    newest ``limit`` (default 100) — the page the API would return for their union.
+
+    One currency (or none) is one request, as sent. Every argument is validated before
+    any request; if one request fails, the others are cancelled and its error is raised.
+    """
+    ccys: Sequence[str | None] = ccy_codes("ccy", args.get("ccy")) or [None]
+    encode(endpoint.params, {**args, "ccy": ccys[0]})
+    if len(ccys) == 1:
+        return await client.request(endpoint, {**args, "ccy": ccys[0]})
+    pages = await _gather([client.request(endpoint, {**args, "ccy": c}) for c in ccys])
+    limit = args.get("limit")
+    return newest_first(pages)[: limit if isinstance(limit, int) else MAX_PAGE]
+
+
+async def _gather(calls: Sequence[Awaitable[T]]) -> list[T]:
+    """The results of ``calls``, run concurrently. The first failure (or the caller's
+    cancellation) cancels the others, waits for them, and is raised."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()  # no-op for those done
+        await asyncio.wait(tasks)
+    errors = [task.exception() for task in tasks if not task.cancelled()]  # all retrieved
+    error = next((e for e in errors if e is not None), None)
+    if error is not None:
+        raise error
+    return [task.result() for task in tasks]
 
 
 def iter_rfq_history(

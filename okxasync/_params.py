@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from ._errors import ValidationError
 
-__all__ = ["Param", "encode", "to_ms"]
+__all__ = ["MAX_CCY", "Param", "ccy_codes", "encode", "to_ms"]
 
 MAX_CCY = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -46,10 +46,23 @@ def _text(name: str, value: object) -> str:
 
 
 def _ccy(name: str, value: object) -> str:
+    return ",".join(_ccy_items(name, value))
+
+
+def ccy_codes(name: str, value: object) -> list[str] | None:
+    """The codes of a ``ccy`` argument (a code, or an iterable of 1 to ``MAX_CCY`` codes)
+    in the order given, each once (repeats are dropped); ``None`` for ``None``.
+
+    Raises :class:`ValidationError` for anything else, e.g. more than ``MAX_CCY`` codes.
+    """
+    return None if value is None else list(dict.fromkeys(_ccy_items(name, value)))
+
+
+def _ccy_items(name: str, value: object) -> list[str]:
     items = [value] if isinstance(value, str) else _iterable(name, value)
     if not items or len(items) > MAX_CCY:
         raise ValidationError(f"{name} takes 1 to {MAX_CCY} currencies, got {len(items)}")
-    return ",".join(_one_ccy(name, item) for item in items)
+    return [_one_ccy(name, item) for item in items]
 
 
 def _one_ccy(name: str, value: object) -> str:

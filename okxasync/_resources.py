@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from . import _endpoints as ep
 from . import models as m
 from ._errors import ResponseError, ValidationError
-from ._paging import MAX_PAGE, HistoryIterator, iter_rfq_history, iter_time_paged
+from ._paging import MAX_PAGE, HistoryIterator, iter_rfq_history, iter_time_paged, union_page
 from ._reconcile import exactly_once, mismatch
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class FundingApi:
     async def deposit_history(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         dep_id: str | None = None,
         tx_id: str | None = None,
         state: m.DepositState | str | None = None,
@@ -67,21 +67,25 @@ class FundingApi:
         before: Time | None = None,
         limit: int | None = None,
     ) -> list[m.Deposit]:
-        """One page of deposits, newest first; ``after``/``before`` are exclusive ms cursors."""
-        return await self._client.request(ep.DEPOSIT_HISTORY, _args(locals()))
+        """One page of deposits, newest first; ``after``/``before`` are exclusive ms cursors.
+
+        Several currencies cost one request each (sent concurrently); the answer is the
+        newest ``limit`` (default 100) of their union, as one page of all of them would be.
+        """
+        return await union_page(self._client, ep.DEPOSIT_HISTORY, _args(locals()))
 
     async def bills(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         type: m.BillType | str | None = None,
         client_id: str | None = None,
         after: Time | None = None,
         before: Time | None = None,
         limit: int | None = None,
     ) -> list[m.Bill]:
-        """One page of bills, newest first."""
-        return await self._client.request(ep.BILLS, _args(locals()))
+        """One page of bills, newest first; several currencies as in :meth:`deposit_history`."""
+        return await union_page(self._client, ep.BILLS, _args(locals()))
 
     async def withdraw(
         self,
@@ -132,7 +136,7 @@ class FundingApi:
     async def withdrawal_history(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         wd_id: str | None = None,
         client_id: str | None = None,
         tx_id: str | None = None,
@@ -141,13 +145,14 @@ class FundingApi:
         before: Time | None = None,
         limit: int | None = None,
     ) -> list[m.WithdrawalRecord]:
-        """One page of withdrawals, newest first."""
-        return await self._client.request(ep.WITHDRAWAL_HISTORY, _args(locals()))
+        """One page of withdrawals, newest first; several currencies as in
+        :meth:`deposit_history`."""
+        return await union_page(self._client, ep.WITHDRAWAL_HISTORY, _args(locals()))
 
     def iter_deposits(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         tx_id: str | None = None,
         state: m.DepositState | str | None = None,
         since: Time | None = None,
@@ -157,8 +162,12 @@ class FundingApi:
     ) -> HistoryIterator[m.Deposit]:
         """Every deposit with ``since <= ts < until``, each exactly once, newest first.
 
-        ``concurrency=k`` pages ``k`` time shards at once: each page is still newest
-        first, but pages of different shards interleave. Arguments are validated now.
+        ``ccy`` may name up to 20 currencies: each is paged on its own (the API takes one)
+        and the streams are merged newest first, ties in the order the currencies are
+        given; repeats are dropped. ``concurrency=k`` pages ``k`` time shards at once
+        (shared by all currencies: at most ``k`` requests in flight): each page is still
+        newest first, but pages of different shards interleave. Arguments are validated
+        now, before any request.
         """
         filters = {"ccy": ccy, "tx_id": tx_id, "state": state}
         return iter_time_paged(
@@ -174,7 +183,7 @@ class FundingApi:
     def iter_withdrawals(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         client_id: str | None = None,
         tx_id: str | None = None,
         state: m.WithdrawalState | str | None = None,
@@ -198,7 +207,7 @@ class FundingApi:
     def iter_bills(
         self,
         *,
-        ccy: str | None = None,
+        ccy: Ccy | None = None,
         type: m.BillType | str | None = None,
         client_id: str | None = None,
         since: Time | None = None,

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import heapq
 import os
 import shlex
 import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -47,7 +46,7 @@ class Records(Protocol):
     async def aclose(self) -> None: ...
 
 
-Opener = Callable[[Client, "str | None", "int | None", "int | None"], Records]
+Opener = Callable[[Client, "list[str] | None", "int | None", "int | None"], Records]
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,9 @@ class Kind:
     ccy_sides: tuple[str, ...] = ()
 
 
-def _rfq_trades(client: Client, ccy: str | None, since: int | None, until: int | None) -> Records:
+def _rfq_trades(
+    client: Client, ccy: list[str] | None, since: int | None, until: int | None
+) -> Records:
     # The RFQ history's begin and end are both inclusive; --until is exclusive.
     return client.otc.iter_history(begin=since, end=None if until is None else until - 1)
 
@@ -232,36 +233,9 @@ async def _copy(args: argparse.Namespace, kind: Kind, sink: Sink, progress: _Tra
 
 
 def _open(kind: Kind, client: Client, ccys: list[str], args: argparse.Namespace) -> Records:
-    """The records of ``kind`` in ``[since, until)``, newest first: one iterator per
-    currency (the history endpoints take a single ``ccy``), merged."""
-    each: list[str | None] = [*ccys] or [None]
-    parts = [kind.open(client, ccy, args.since, args.until) for ccy in each]
-    return parts[0] if len(parts) == 1 else merge_newest_first(parts)
-
-
-async def merge_newest_first(parts: Sequence[Records]) -> AsyncGenerator[Any, None]:
-    """Newest-first iterators as one newest-first stream (ties: in ``parts`` order), each
-    advanced only as far as needed; closes them all when done or closed."""
-    iterators = [part.__aiter__() for part in parts]
-    heads: list[tuple[int, int, Any]] = []  # (-ts, part, record): a min-heap on newest
-    try:
-        for index in range(len(iterators)):
-            await _push_next(heads, iterators, index)
-        while heads:
-            _, index, record = heapq.heappop(heads)
-            yield record
-            await _push_next(heads, iterators, index)
-    finally:
-        for part in parts:
-            await part.aclose()
-
-
-async def _push_next(
-    heads: list[tuple[int, int, Any]], iterators: list[AsyncIterator[Any]], index: int
-) -> None:
-    record = await anext(iterators[index], None)
-    if record is not None:
-        heapq.heappush(heads, (-(record.ts_ms or 0), index, record))
+    """The records of ``kind`` in ``[since, until)``, newest first (several currencies:
+    merged by the library, ties in the order of ``ccys``)."""
+    return kind.open(client, ccys or None, args.since, args.until)
 
 
 def _has_ccy(record: msgspec.Struct, kind: Kind, wanted: set[str]) -> bool:
