@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from okxasync._paging import _FullMillisecond, _Shard, cursor_args, held_back, next_page_index
+from okxasync._paging import (
+    _FullMillisecond,
+    _Shard,
+    cursor_args,
+    held_back,
+    newest_first,
+    next_page_index,
+    take_newest,
+)
 
 
 def test_cursor_args_make_the_exclusive_wire_bounds_inclusive_exclusive() -> None:
@@ -88,3 +99,62 @@ def test_a_floorless_split_keeps_a_chunk_and_passes_the_floor_on() -> None:
     assert older.floorless and not shard.floorless
     assert older.keep_for(records=200, parts=2) == 400
     assert shard.keep_for(records=200, parts=2) == 200  # bounded now: half of 400 ms
+
+
+# ------------------------------------------------------------- several currencies
+
+
+@dataclass(frozen=True)
+class Rec:
+    ts_ms: int
+    source: int
+    seq: int  # position in its source's stream
+
+
+def _streams(stamps: list[list[int]]) -> list[list[Rec]]:
+    return [
+        [Rec(ts, s, i) for i, ts in enumerate(sorted(one, reverse=True))]
+        for s, one in enumerate(stamps)
+    ]
+
+
+def _expected(streams: list[list[Rec]]) -> list[Rec]:
+    everything = [r for stream in streams for r in stream]
+    return sorted(everything, key=lambda r: (-r.ts_ms, r.source, r.seq))
+
+
+def test_take_newest_stops_where_a_live_source_runs_dry() -> None:
+    a, b = deque([Rec(9, 0, 0), Rec(5, 0, 1)]), deque([Rec(9, 1, 0), Rec(7, 1, 1)])
+    got = take_newest([a, b], [True, True])
+    assert [(r.ts_ms, r.source) for r in got] == [(9, 0), (9, 1), (7, 1)]  # b is now empty
+    assert list(a) == [Rec(5, 0, 1)] and not b
+    assert take_newest([a, b], [True, True]) == []  # b's next record is unknown
+    assert take_newest([a, b], [True, False]) == [Rec(5, 0, 1)]  # b is exhausted
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=40), min_size=1, max_size=5),
+    st.integers(1, 9),
+)
+def test_take_newest_over_pages_is_a_stable_k_way_merge(stamps: list[list[int]], page: int) -> None:
+    """Refilling whichever buffer ran dry, a page at a time, merges any newest-first
+    streams newest first, ties by source then by position, each record once."""
+    streams = _streams(stamps)
+    cursors = [0] * len(streams)
+    buffers: list[deque[Rec]] = [deque() for _ in streams]
+    live = [True] * len(streams)
+    got: list[Rec] = []
+    for _ in range(sum(map(len, streams)) + len(streams) + 1):
+        for s, stream in enumerate(streams):
+            if live[s] and not buffers[s]:  # a page, or the end
+                live[s] = cursors[s] < len(stream)
+                buffers[s].extend(stream[cursors[s] : cursors[s] + page])
+                cursors[s] += page
+        got += take_newest(buffers, live)
+    assert got == _expected(streams)
+
+
+@given(st.lists(st.lists(st.integers(0, 30), max_size=20), min_size=1, max_size=5))
+def test_newest_first_orders_pages_stably(stamps: list[list[int]]) -> None:
+    streams = _streams(stamps)
+    assert newest_first(streams) == _expected(streams)
