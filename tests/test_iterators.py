@@ -12,12 +12,12 @@ from decimal import Decimal
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from paging_helpers import FAST, cancel_consumer, requests_settle
 
 import okxasync
 from okxasync import PagingError, ResponseError, ValidationError
 from okxasync.testing import FakeExchange
 
-FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
 Row = dict[str, str]
 
 
@@ -281,15 +281,6 @@ async def test_rfq_unordered_page_is_a_response_error(
 # ---------------------------------------------------------------- cancellation
 
 
-async def requests_settle(fake: FakeExchange, quiet: float) -> int:
-    """The request count once nothing new has arrived for ``quiet`` seconds."""
-    count = -1
-    while count != len(fake.requests):
-        count = len(fake.requests)
-        await asyncio.sleep(quiet)
-    return count
-
-
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_break_stops_fetching(concurrency: int) -> None:
     async with (
@@ -341,19 +332,7 @@ async def test_async_with_closes(fast: okxasync.Client, fake: FakeExchange) -> N
 
 async def test_cancelling_the_consumer_task_stops_fetching(fake: FakeExchange) -> None:
     async with okxasync.Client(base_url=fake.url, **fake.credentials) as client:  # 6/s
-
-        async def consume() -> None:
-            async for _ in client.funding.iter_deposits(page_size=5):
-                pass
-
-        task = asyncio.ensure_future(consume())
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        settled = await requests_settle(fake, 0.1)
-        await asyncio.sleep(0.3)
-        assert 1 <= len(fake.requests) == settled < 60
+        assert 1 <= await cancel_consumer(fake, client.funding.iter_deposits(page_size=5)) < 60
 
 
 # ----------------------------------------------------------------- concurrency

@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from paging_helpers import cancel_consumer, fast_exchange, requests_settle
 
 import okxasync
 from okxasync import ValidationError
 from okxasync.testing import FakeExchange
 
-FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
 Row = dict[str, str]
 KINDS = {  # iterator -> (single-page call, state list, id field, record id attribute, path)
     "iter_deposits": ("deposit_history", "deposits", "depId", "dep_id", "deposit-history"),
@@ -29,15 +29,19 @@ CCYS = ["USDT", "BTC", "ETH"]  # not the alphabetical order: ties follow this or
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0, rate_limits=FAST) as exchange:
-        yield exchange
+async def exchange() -> AsyncIterator[tuple[FakeExchange, okxasync.Client]]:
+    async with fast_exchange() as pair:
+        yield pair
 
 
 @pytest.fixture
-async def fast(fake: FakeExchange) -> AsyncIterator[okxasync.Client]:
-    async with okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as c:
-        yield c
+def fake(exchange: tuple[FakeExchange, okxasync.Client]) -> FakeExchange:
+    return exchange[0]
+
+
+@pytest.fixture
+def fast(exchange: tuple[FakeExchange, okxasync.Client]) -> okxasync.Client:
+    return exchange[1]
 
 
 def merged(
@@ -54,15 +58,6 @@ def merged(
 
 def history_requests(fake: FakeExchange, path: str) -> list[dict[str, str]]:
     return [r.query for r in fake.requests if r.path == f"/api/v5/asset/{path}"]
-
-
-async def requests_settle(fake: FakeExchange, quiet: float) -> int:
-    """The request count once nothing new has arrived for ``quiet`` seconds."""
-    count = -1
-    while count != len(fake.requests):
-        count = len(fake.requests)
-        await asyncio.sleep(quiet)
-    return count
 
 
 # ------------------------------------------------------------------ iterators
@@ -159,10 +154,7 @@ async def test_concurrency_budget_is_shared_by_the_currencies() -> None:
     """With ``concurrency=2`` over three currencies at most two requests are in flight: any
     third arrival comes at least one round trip after the first of the three."""
     latency = 0.04
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=latency) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(latency=latency) as (fake, client):
         deposits = client.funding.iter_deposits(ccy=CCYS, page_size=10, concurrency=2)
         got = [d.dep_id async for d in deposits]
         assert sorted(got) == sorted(r["depId"] for r in merged(fake.state.deposits, CCYS))
@@ -177,10 +169,7 @@ async def test_concurrency_budget_is_shared_by_the_currencies() -> None:
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_break_and_aclose_stop_every_currency(concurrency: int) -> None:
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=0.02) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(latency=0.02) as (fake, client):
         seen = 0
         async for _ in client.funding.iter_deposits(ccy=CCYS, page_size=5, concurrency=concurrency):
             seen += 1
@@ -202,23 +191,9 @@ async def test_break_and_aclose_stop_every_currency(concurrency: int) -> None:
 
 
 async def test_cancelling_the_consumer_while_currencies_are_fetched() -> None:
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=0.05) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
-
-        async def consume() -> None:
-            async for _ in client.funding.iter_bills(ccy=CCYS, page_size=5):
-                pass
-
-        task = asyncio.ensure_future(consume())
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        settled = await requests_settle(fake, 0.15)
-        await asyncio.sleep(0.3)
-        assert 3 <= len(fake.requests) == settled
+    async with fast_exchange(latency=0.05) as (fake, client):
+        bills = client.funding.iter_bills(ccy=CCYS, page_size=5)
+        assert await cancel_consumer(fake, bills) >= len(CCYS)
 
 
 # ------------------------------------------------------------- single pages

@@ -1,0 +1,56 @@
+"""Shared by the history-iterator tests: an emulator and a client with rate limits out of
+the way, and waiting for requests to stop arriving."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import okxasync
+from okxasync.testing import FakeExchange
+
+#: Generous limits, enforced by the emulator and kept by the client alike.
+FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
+
+
+@contextlib.asynccontextmanager
+async def fast_exchange(
+    latency: float = 0.0,
+) -> AsyncIterator[tuple[FakeExchange, okxasync.Client]]:
+    """The seed-0 emulator and a client, both at ``FAST`` rates (paging speed is not the
+    point), ``latency`` seconds of round trip apart."""
+    async with (
+        FakeExchange(seed=0, rate_limits=FAST, latency=latency) as fake,
+        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
+    ):
+        yield fake, client
+
+
+async def requests_settle(fake: FakeExchange, quiet: float) -> int:
+    """The request count once nothing new has arrived for ``quiet`` seconds."""
+    count = -1
+    while count != len(fake.requests):
+        count = len(fake.requests)
+        await asyncio.sleep(quiet)
+    return count
+
+
+async def cancel_consumer(fake: FakeExchange, records: AsyncIterator[object]) -> int:
+    """Consume ``records`` in a task, cancel it after 0.3 s, and return how many requests
+    the emulator saw, checking that none arrives later."""
+
+    async def consume() -> None:
+        async for _ in records:
+            pass
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
+    settled = await requests_settle(fake, 0.15)
+    await asyncio.sleep(0.3)
+    assert len(fake.requests) == settled
+    return settled
