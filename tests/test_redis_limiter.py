@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from ratelimit_helpers import accepted, assert_within
+from secret_helpers import assert_secret_free
 
 import okxasync
 from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter
@@ -184,13 +185,14 @@ async def test_a_take_cancelled_mid_call_holds_no_slot(redis_url: str) -> None:
 
 async def test_unreachable_redis_raises_and_sends_nothing() -> None:
     limiter = RedisLimiter(f"redis://:hunter2@127.0.0.1:{free_port()}/0", account="main")
-    assert "hunter2" not in repr(limiter)
+    assert_secret_free(repr(limiter), ["hunter2"])
     async with FakeExchange(seed=0) as fake:
         async with Client(base_url=fake.url, **fake.credentials, limiter=limiter) as client:
             with pytest.raises(LimiterUnavailableError) as caught:
                 await client.funding.balances()
         assert fake.requests == []
-    assert "not sent" in str(caught.value) and "hunter2" not in str(caught.value)
+    assert "not sent" in str(caught.value)
+    assert_secret_free(str(caught.value) + repr(caught.value), ["hunter2"])
     assert isinstance(caught.value, okxasync.OkxError)
 
 

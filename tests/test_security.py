@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 import pytest
+from secret_helpers import assert_secret_free
 
 import okxasync
 from okxasync import AuthenticationError, OkxError, OutcomeUnknownError, Rate, RetryPolicy
@@ -119,8 +120,7 @@ async def test_no_secret_in_logs_errors_or_traceback_locals(
     secrets = [fake.credentials["secret_key"], fake.credentials["passphrase"]]
     sent = signatures(fake)
     assert len(sent) > 10
-    for secret in secrets + sent:
-        assert secret not in everything
+    assert_secret_free(everything, secrets + sent)
 
 
 async def test_every_attempt_is_logged_with_its_facts(
