@@ -167,9 +167,10 @@ async def test_retries_stop_at_the_deadline() -> None:
         with pytest.raises(TransportError, match="timed out"):
             await c.funding.balances()
         elapsed = time.monotonic() - started
-    # the last retry starts before 1.0 s and lasts one timeout (0.2 s); slack for a busy box
-    assert 0.8 < elapsed < 2.5
-    assert 3 <= len(fake.requests) <= 8
+    # Counted, not timed: without the deadline there would be 100 attempts of 0.2 s each.
+    # The last retry starts before 1.0 s; a busy box only makes the attempts fewer.
+    assert elapsed > 0.8
+    assert 2 <= len(fake.requests) <= 8
 
 
 HISTORIES = {  # iterator -> (state list, id field, record attribute)
