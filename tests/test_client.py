@@ -66,6 +66,7 @@ async def test_deposit_history_page(client: Client, fake: FakeExchange) -> None:
     cursor = page[-1].ts_ms
     assert cursor is not None
     older = await client.funding.deposit_history(after=cursor, limit=10)
+    assert len(older) == 10  # the checks below must not pass on an empty page
     assert all(d.ts_ms is not None and d.ts_ms < cursor for d in older)
     moment = datetime.fromtimestamp(cursor / 1000, tz=timezone.utc)
     assert [d.dep_id for d in await client.funding.deposit_history(after=moment, limit=10)] == [
@@ -211,11 +212,11 @@ async def test_demo_header(fake: FakeExchange) -> None:
 
 
 async def test_validation_sends_nothing(client: Client, fake: FakeExchange) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="amt"):
         await client.funding.withdraw(ccy="BTC", amt=0.1, dest="4", to_addr="x", fee="0.1")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="limit"):
         await client.funding.deposit_history(limit=500)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="ccy"):
         await client.funding.balances(ccy=[f"C{i}" for i in range(21)])
     assert fake.requests == []
 

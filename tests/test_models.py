@@ -206,6 +206,14 @@ def test_empty_strings_become_none_for_amounts_and_times_only() -> None:
     assert (d.from_, d.dep_id) == ("", "7")
 
 
+def test_empty_strings_stay_empty_for_optional_text() -> None:
+    """An optional text field (``str | None``) keeps ``""``; ``None`` means it was absent."""
+    body = b"""{"code":"0","data":[{"wdId":"9","tag":"","memo":"","amt":"","ts":""}]}"""
+    [w] = decode(m.WithdrawalRecord, body, 200)
+    assert (w.tag, w.memo, w.pmt_id) == ("", "", None)
+    assert (w.amt, w.ts) == (None, None)
+
+
 def test_empty_strings_in_nested_records() -> None:
     body = b"""{"code":"0","data":[{"pageIdx":"0","totalPageCnt":"","trades":[
       {"px":"","baseSz":"1","tradeTs":""}],"ts":"1"}]}"""

@@ -227,6 +227,7 @@ async def test_otc_limits_are_separate_from_funding(caplog: pytest.LogCaptureFix
         await asyncio.gather(*(client.funding.balances() for _ in range(5)))
         await asyncio.gather(*otc)
     assert "otc" in window_full(caplog) and "funding" not in window_full(caplog)
+    assert (len(accepted(fake, "otc")), len(accepted(fake, "funding"))) == (3, 5)
     third_otc = accepted(fake, "otc")[2].arrival
     assert all(r.arrival < third_otc for r in accepted(fake, "funding"))
     assert fake.rejections == 0
