@@ -282,6 +282,17 @@ async def test_reused_client_id_is_not_mistaken_for_this_withdrawal() -> None:
     assert len(recorded_withdrawals(fake, "reused1")) == 1
 
 
+async def test_reused_client_id_is_not_mistaken_for_this_trade() -> None:
+    async with fake_exchange() as fake, connect(fake) as client:
+        first = await trade(client, "reusedT1")
+        fake.faults = Faults(drop_before_commit=1.0)  # the second trade's answer is lost
+        with pytest.raises(OutcomeUnknownError, match="earlier trade") as info:
+            await trade(client, "reusedT1")  # a new quote: the found trade is not this one
+    assert info.value.client_id == "reusedT1"
+    assert recorded_trades(fake, "reusedT1") == [first.trade_id]
+    assert requests_to(fake, "POST", TRADE) == 2
+
+
 async def test_exactly_one_withdrawal_and_trade_per_client_id_over_many_trials() -> None:
     faults = Faults(rate=0.15, drop_after_commit=0.5, drop_before_commit=0.2, delay=0.5, seed=3)
     outcomes: dict[str, Withdrawal | Trade | OutcomeUnknownError] = {}
