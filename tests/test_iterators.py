@@ -121,6 +121,7 @@ async def test_filters_pass_through(fast: okxasync.Client, fake: FakeExchange) -
     truth = [r["depId"] for r in fake.state.deposits if r["ccy"] == "USDT"]
     got = await ids_of(fast.funding.iter_deposits(ccy="USDT", page_size=9), "dep_id")
     assert got == truth
+    assert len(fake.requests) > 1  # several pages were fetched, each filtered
     assert all(r.query.get("ccy") == "USDT" for r in fake.requests)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from aiohttp import ClientSession, web
+from secret_helpers import assert_secret_free
 from yarl import URL
 
 from okxasync.models import Bill, Deposit, HistoryTrade, WithdrawalRecord
@@ -209,7 +210,7 @@ async def test_wrong_credentials_fail_without_leaving_a_file(
     )
     assert status == 1
     assert "Stopped by an error" in err
-    assert "not-the-passphrase" not in err
+    assert_secret_free(err, ["not-the-passphrase"])
     assert not out.exists()
 
 
