@@ -16,12 +16,15 @@ FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
 
 @contextlib.asynccontextmanager
 async def fast_exchange(
-    latency: float = 0.0,
+    latency: float = 0.0, *, seed: int = 0, history_size: int | None = None
 ) -> AsyncIterator[tuple[FakeExchange, okxasync.Client]]:
-    """The seed-0 emulator and a client, both at ``FAST`` rates (paging speed is not the
-    point), ``latency`` seconds of round trip apart."""
+    """An emulator (``seed``, optionally ``history_size`` generated records) and a client,
+    both at ``FAST`` rates (paging speed is not the point), ``latency`` seconds of round
+    trip apart."""
     async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=latency) as fake,
+        FakeExchange(
+            seed=seed, rate_limits=FAST, latency=latency, history_size=history_size
+        ) as fake,
         okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
     ):
         yield fake, client

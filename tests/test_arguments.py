@@ -9,26 +9,25 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+from paging_helpers import FAST
 
 import okxasync
-from okxasync import BillType, DepositState, Rate, Side, WithdrawalState
+from okxasync import BillType, DepositState, Side, WithdrawalState
 from okxasync.testing import FakeExchange, RecordedRequest
 
-#: Quick limits, enforced by the emulator too: these tests are about what is sent.
-LIMITS = {"funding": Rate(50, 1.0), "otc": Rate(50, 1.0)}
 JUNE_1 = datetime(2022, 6, 1, tzinfo=timezone.utc)
 JUNE_1_MS = 1654041600000  # date -u -d 2022-06-01 +%s, in ms
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0, rate_limits=LIMITS) as exchange:
+    async with FakeExchange(seed=0, rate_limits=FAST) as exchange:
         yield exchange
 
 
 @pytest.fixture
 async def client(fake: FakeExchange) -> AsyncIterator[okxasync.Client]:
-    async with okxasync.Client(base_url=fake.url, rate_limits=LIMITS, **fake.credentials) as c:
+    async with okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as c:
         yield c
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from paging_helpers import FAST, cancel_consumer, requests_settle
+from paging_helpers import FAST, cancel_consumer, fast_exchange, requests_settle
 
 import okxasync
 from okxasync import PagingError, ResponseError, ValidationError
@@ -284,10 +284,7 @@ async def test_rfq_unordered_page_is_a_response_error(
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_break_stops_fetching(concurrency: int) -> None:
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=0.02) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(0.02) as (fake, client):
         seen = 0
         async for _ in client.funding.iter_deposits(page_size=5, concurrency=concurrency):
             seen += 1
@@ -302,10 +299,7 @@ async def test_break_stops_fetching(concurrency: int) -> None:
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_aclose_stops_a_held_iterator(concurrency: int) -> None:
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=0.02) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(0.02) as (fake, client):
         deposits = client.funding.iter_deposits(page_size=5, concurrency=concurrency)
         first = [await deposits.__anext__() for _ in range(7)]
         at_close = len(fake.requests)
@@ -355,10 +349,7 @@ async def test_concurrent_export_yields_every_record_once(
 async def test_concurrent_shards_keep_records_on_their_boundaries() -> None:
     """Every millisecond of the window holds records, so each split point that the
     workers choose lands on a cluster; none is lost or repeated."""
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=0.005) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(0.005) as (fake, client):
         base = 1_700_000_000_000
         fake.state.deposits = rows(3_000, lambda i: base - i // 5)  # 5 per ms, 600 ms
         since, until = base - 550, base - 20
@@ -377,10 +368,7 @@ async def test_concurrent_shards_keep_records_on_their_boundaries() -> None:
 async def test_concurrent_export_of_a_generated_history(window: str) -> None:
     """Exactly once, and splitting costs at most a couple of requests per worker, also
     with no ``since`` (where the history's start must be found)."""
-    async with (
-        FakeExchange(seed=3, rate_limits=FAST, history_size=5_000, latency=0.005) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(0.005, seed=3, history_size=5_000) as (fake, client):
         history = fake.state.deposits
         since = None if window == "open" else int(history[4_321]["ts"])
         until = int(history[250]["ts"])

@@ -7,12 +7,12 @@ import time
 import tracemalloc
 from decimal import Decimal
 
-import okxasync
-from okxasync.testing import ExchangeState, FakeExchange
+from paging_helpers import fast_exchange
+
+from okxasync.testing import ExchangeState
 from okxasync.testing._state import page_newest_first
 
 NOW_MS = 1_720_000_000_000
-FAST = {"funding": okxasync.Rate(1000, 1.0), "otc": okxasync.Rate(1000, 1.0)}
 
 
 def test_generated_history_is_ordered_clustered_and_deterministic() -> None:
@@ -59,10 +59,7 @@ def test_a_million_records_are_not_held_in_memory() -> None:
 
 
 async def test_withdrawals_on_a_generated_history() -> None:
-    async with (
-        FakeExchange(seed=2, rate_limits=FAST, history_size=5_000) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(seed=2, history_size=5_000) as (fake, client):
         before = int(fake.state.withdrawals[0]["wdId"])
         sent = await client.funding.withdraw(
             ccy="USDT", amt=Decimal(20), dest="4", to_addr="0xabc", fee=Decimal("2.4")
@@ -75,10 +72,7 @@ async def test_withdrawals_on_a_generated_history() -> None:
 
 async def test_latency_delays_each_round_trip_and_overlaps_requests() -> None:
     latency = 0.25
-    async with (
-        FakeExchange(seed=0, rate_limits=FAST, latency=latency) as fake,
-        okxasync.Client(base_url=fake.url, rate_limits=FAST, **fake.credentials) as client,
-    ):
+    async with fast_exchange(latency) as (fake, client):
         started = time.monotonic()
         await client.funding.balances()
         assert time.monotonic() - started >= latency
