@@ -43,7 +43,7 @@ import results
 from ccxt.async_support.base.throttler import Throttler
 
 from okxasync import Client, Rate, RateLimitError
-from okxasync._retry import RetryPolicy
+from okxasync._http.retry import RetryPolicy
 from okxasync.testing import FakeExchange
 
 NOMINAL = Rate(6, 1.0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._client import OKLINK, OKX, Client
+from ._client import Client
+from ._config import OKLINK, OKX
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -15,10 +16,9 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._http.retry import RetryPolicy
 from ._paging import HistoryIterator
-from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, Slot
-from ._redis import RedisLimiter
-from ._retry import RetryPolicy
+from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, RedisLimiter, Slot
 from .models import (
     Balance,
     Bill,

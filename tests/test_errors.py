@@ -15,7 +15,7 @@ from okxasync import (
     ResponseError,
 )
 from okxasync import models as m
-from okxasync._decoding import decode
+from okxasync._http.decode import decode
 
 
 @pytest.mark.parametrize(

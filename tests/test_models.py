@@ -10,7 +10,7 @@ import pytest
 
 import okxasync
 from okxasync import models as m
-from okxasync._decoding import decode
+from okxasync._http.decode import decode
 
 BALANCES = b"""{"code": "0", "msg": "", "data": [{"availBal": "37.11827078",
  "bal": "37.11827078", "ccy": "ETH", "frozenBal": "0"}]}"""

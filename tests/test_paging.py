@@ -9,15 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from okxasync._paging import (
-    _FullMillisecond,
-    _Shard,
-    cursor_args,
-    held_back,
-    newest_first,
-    next_page_index,
-    take_newest,
-)
+from okxasync._paging.cursors import FullMillisecond, cursor_args, held_back, next_page_index
+from okxasync._paging.merge import newest_first, take_newest
+from okxasync._paging.shard import Shard
 
 
 def test_cursor_args_make_the_exclusive_wire_bounds_inclusive_exclusive() -> None:
@@ -38,7 +32,7 @@ def test_full_page_holds_back_its_oldest_millisecond() -> None:
 
 
 def test_full_page_of_one_millisecond_cannot_move() -> None:
-    with pytest.raises(_FullMillisecond) as caught:
+    with pytest.raises(FullMillisecond) as caught:
         held_back([42, 42, 42], limit=3)
     assert caught.value.ts_ms == 42
 
@@ -84,16 +78,16 @@ def test_next_page_index_follows_total_pages_and_short_pages() -> None:
 
 
 def test_split_gives_away_the_older_part_and_keeps_both_non_empty() -> None:
-    shard = _Shard(1_000, 2_000, density=0.5)
+    shard = Shard(1_000, 2_000, density=0.5)
     older = shard.split(shard.keep_for(records=50, parts=2))
     assert (older.lo, older.hi, shard.lo, shard.hi) == (1_000, 1_500, 1_500, 2_000)
     assert older.density == 0.5 and not older.observed
-    tiny = _Shard(7, 9)
+    tiny = Shard(7, 9)
     assert (tiny.split(10**6).hi, tiny.lo) == (8, 8)  # clamped: one ms each
 
 
 def test_a_floorless_split_keeps_a_chunk_and_passes_the_floor_on() -> None:
-    shard = _Shard(0, 1_000_000, density=0.5, floorless=True)
+    shard = Shard(0, 1_000_000, density=0.5, floorless=True)
     older = shard.split(shard.keep_for(records=200, parts=2))
     assert (older.lo, older.hi, shard.lo) == (0, 999_600, 999_600)  # 200 records / 0.5 per ms
     assert older.floorless and not shard.floorless

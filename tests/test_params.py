@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from okxasync import DepositState, ValidationError
-from okxasync import _endpoints as ep
-from okxasync._params import encode, format_decimal, to_ms
+from okxasync._endpoints import funding as ep
+from okxasync._endpoints import otc as otc_ep
+from okxasync._http.encode import encode, format_decimal, to_ms
 
 
 def withdrawal(**over: object) -> Mapping[str, object]:
@@ -159,7 +160,7 @@ def test_rfq_arguments() -> None:
         "cl_q_req_id": None,
         "cl_q_req_ts": None,
     }
-    assert encode(ep.RFQ_QUOTE.params, args) == {
+    assert encode(otc_ep.RFQ_QUOTE.params, args) == {
         "baseCcy": "ETH",
         "quoteCcy": "USD",
         "side": "sell",
@@ -167,7 +168,7 @@ def test_rfq_arguments() -> None:
         "rfqSzCcy": "ETH",
     }
     with pytest.raises(ValidationError, match="side"):
-        encode(ep.RFQ_QUOTE.params, {**args, "side": "short"})
+        encode(otc_ep.RFQ_QUOTE.params, {**args, "side": "short"})
     trade = {
         "quote_id": "q1",
         "base_ccy": "ETH",
@@ -178,14 +179,15 @@ def test_rfq_arguments() -> None:
         "cl_t_req_id": "abc",
         "cl_t_req_ts": None,
     }
-    wire = encode(ep.RFQ_TRADE.params, trade)
+    wire = encode(otc_ep.RFQ_TRADE.params, trade)
     assert wire["sz"] == "0.05" and "Sz" not in wire
     with pytest.raises(ValidationError, match="side"):
-        encode(ep.RFQ_TRADE.params, {**trade, "side": "two_way"})
+        encode(otc_ep.RFQ_TRADE.params, {**trade, "side": "two_way"})
 
 
-def test_unknown_rate_group_is_caught_at_definition() -> None:
+def test_every_endpoint_must_say_whether_a_resend_is_safe() -> None:
     from okxasync import models as m
+    from okxasync._endpoints import Endpoint
 
-    with pytest.raises(ValueError, match="rate-limit group"):
-        ep.Endpoint("GET", "/x", "trading", m.Balance)
+    with pytest.raises(TypeError, match="retry_safe"):
+        Endpoint(method="POST", path="/x", group="funding", record=m.Balance)  # type: ignore[call-arg]

@@ -18,8 +18,9 @@ from ratelimit_helpers import accepted, assert_within
 
 import okxasync
 from okxasync import Client, LocalLimiter, Priority, Rate, RateLimitError, TransportError
-from okxasync import _endpoints as ep
-from okxasync._retry import RetryPolicy
+from okxasync._endpoints import Endpoint
+from okxasync._endpoints import funding as ep
+from okxasync._http.retry import RetryPolicy
 from okxasync.testing import FakeExchange
 
 FAST = {"funding": Rate(5, 0.25), "otc": Rate(2, 0.25)}
@@ -45,7 +46,7 @@ async def limited(rate: Rate) -> AsyncIterator[tuple[FakeExchange, Client]]:
 
 async def tagged(client: Client, tag: int, priority: Priority) -> object:
     """A deposit-history page fetch the emulator's log can tell apart by ``limit``."""
-    return await client.request(ep.DEPOSIT_HISTORY, {"limit": tag}, priority=priority)
+    return await client._pipeline.request(ep.DEPOSIT_HISTORY, {"limit": tag}, priority=priority)
 
 
 def tags(fake: FakeExchange) -> list[int]:
@@ -256,4 +257,10 @@ async def test_rate_limits_override_add_and_validate() -> None:
 
 def test_an_endpoint_of_an_unknown_group_fails_at_definition() -> None:
     with pytest.raises(ValueError, match="unknown rate-limit group"):
-        ep.Endpoint("GET", "/api/v5/asset/new", "fundng", okxasync.Balance)
+        Endpoint(
+            method="GET",
+            path="/api/v5/asset/new",
+            group="fundng",
+            record=okxasync.Balance,
+            retry_safe=True,
+        )

@@ -16,7 +16,7 @@ from okxasync import (
     TransportError,
     ValidationError,
 )
-from okxasync._retry import clock_rejected, may_have_executed
+from okxasync._http.retry import clock_rejected, may_have_executed
 
 POLICY = RetryPolicy(attempts=4, initial_delay=0.5, max_delay=3.0, deadline=10.0)
 

@@ -17,7 +17,7 @@ from secret_helpers import assert_secret_free
 
 import okxasync
 from okxasync import AuthenticationError, OkxError, OutcomeUnknownError, Rate, RetryPolicy
-from okxasync._signing import sign
+from okxasync._http.signing import sign
 from okxasync.testing import FAULT_KINDS, FakeExchange, Faults
 
 FAST = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02, lookups=2, lookup_interval=0.01)

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from okxasync._signing import Credentials, iso_timestamp, sign
+from okxasync._http.signing import Credentials, iso_timestamp, sign
 
 SECRET = "BD0CF1D1ADBF1D11D1A1D1A1D1A"  # the reference's example SecretKey
 TS = "2022-10-07T07:03:54.726Z"  # the reference's example timestamp

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import okxasync
-from okxasync._decoding import decode as _decode  # the pipeline's own decode step
+from okxasync._http.decode import decode as _decode  # the pipeline's own decode step
 
 from . import API_KEY, LIMIT, PASSPHRASE, SECRET_KEY, Call
 

@@ -24,7 +24,8 @@ import msgspec
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn
 from rich.text import Text
 
-from .._client import OKLINK, Client
+from .._client import Client
+from .._config import OKLINK
 from .._errors import OkxError, ResponseError, ValidationError
 from ..models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from ..testing import FakeExchange

@@ -6,8 +6,8 @@ import argparse
 import re
 from datetime import datetime, timezone
 
-from .._client import OKLINK
-from .._params import to_ms
+from .._config import OKLINK
+from .._http.encode import to_ms
 
 __all__ = ["EXPORT_KINDS", "add_demo", "add_export", "add_serve", "parse_ccys", "parse_time"]
 

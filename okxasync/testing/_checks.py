@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from okxasync._signing import sign
+from okxasync._http.signing import sign
 
 __all__ = [
     "ApiError",

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
-from okxasync._client import Client
+from okxasync import Client
 from okxasync.testing._server import FakeExchange
 
 __all__ = ["fake_exchange", "okx_client"]

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from okxasync._signing import iso_timestamp, sign
+from okxasync._http.signing import iso_timestamp, sign
 from okxasync.testing import ExchangeState, FakeExchange
 
 NOW_MS = 1_720_000_000_000

@@ -10,7 +10,7 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from okxasync._signing import Credentials
+from okxasync._http.signing import Credentials
 from okxasync.testing import FakeExchange, FaultKind, Faults
 
 BALANCES = "/api/v5/asset/balances"

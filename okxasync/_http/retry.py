@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ._errors import (
+from .._errors import (
     APIError,
     AuthenticationError,
     OkxError,

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from ._errors import APIError, ResponseError, error_class
+from .._errors import APIError, ResponseError, error_class
 
 __all__ = ["Envelope", "decode"]
 

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from ._errors import ValidationError
+from .._errors import ValidationError
 
 __all__ = ["ServerClock"]
 

@@ -18,8 +18,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._errors import LimiterUnavailableError, ValidationError
-from ._ratelimit import DEFAULT_MARGIN, Rate, Slot, _check_margin
+from .._errors import LimiterUnavailableError, ValidationError
+from .local import Slot
+from .rules import DEFAULT_MARGIN, Rate, check_margin
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -79,7 +80,7 @@ class RedisLimiter:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
         self.url = url
         self.account = account
-        self.margin = _check_margin(margin)
+        self.margin = check_margin(margin)
         self.timeout = timeout
         self._prefix = f"{prefix}:{account}:"
         self._redis: Redis | None = None

@@ -25,8 +25,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ._errors import OkxError, OutcomeUnknownError
-from ._retry import RetryPolicy, may_have_executed
+from .._errors import OkxError, OutcomeUnknownError
+from .retry import RetryPolicy, may_have_executed
 
 __all__ = ["exactly_once", "mismatch"]
 

@@ -25,144 +25,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import heapq
 import itertools
 import logging
-import math
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
-from ._errors import APIError, RateLimitError, ResponseError, ValidationError
+from .._errors import APIError, RateLimitError, ResponseError
+from .local import Limiter, LocalLimiter, Slot
+from .rules import Priority, Rate
 
-__all__ = [
-    "DEFAULT_MARGIN",
-    "DEFAULT_RATES",
-    "PUBLIC_RATES",
-    "Limiter",
-    "LocalLimiter",
-    "Priority",
-    "Rate",
-    "RateLimitStats",
-    "Scheduler",
-    "Slot",
-]
+__all__ = ["RateLimitStats", "Scheduler"]
 
 logger = logging.getLogger("okxasync.ratelimit")
-
-#: Default safety margin, seconds. A slot whose response has not come back yet frees
-#: ``period + 0.05`` s after admission. 50 ms is several times the jitter of a stable
-#: internet route (single-digit ms, p99 ~15 ms) plus asyncio scheduling delay between
-#: admission and the socket write under load; it costs at most 5 % of a 1 s window, and
-#: nothing when responses come back within 50 ms (then the response rule frees slots).
-DEFAULT_MARGIN = 0.05
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most ``count`` requests in any window of ``period`` seconds."""
-
-    count: int
-    period: float
-
-    def __post_init__(self) -> None:
-        valid_count = isinstance(self.count, int) and not isinstance(self.count, bool)
-        if not valid_count or self.count < 1:
-            raise ValidationError(f"Rate count must be an int >= 1, got {self.count!r}")
-        if not isinstance(self.period, (int, float)) or not 0 < self.period < math.inf:
-            raise ValidationError(f"Rate period must be positive seconds, got {self.period!r}")
-
-
-#: The API's limits per rate group of the account; most endpoints belong to one of these.
-DEFAULT_RATES: Mapping[str, Rate] = {"funding": Rate(6, 1.0), "otc": Rate(2, 2.0)}
-#: Per-IP limits of the public endpoints the client calls by itself (``GET
-#: /api/v5/public/time``, to sync its clock: 10 requests / 2 s); not an account budget.
-PUBLIC_RATES: Mapping[str, Rate] = {"public": Rate(10, 2.0)}
-
-
-class Priority(enum.IntEnum):
-    """Lower goes first: direct calls before the history iterators' page fetches."""
-
-    DIRECT = 0
-    PAGING = 1
-
-
-class Slot:
-    """One admitted request's place in its group's window.
-
-    ``expires`` is on the limiter's own clock; ``token`` names the slot in a shared store.
-    """
-
-    __slots__ = ("expires", "group", "period", "token")
-
-    def __init__(self, group: str, period: float, expires: float, token: str = "") -> None:
-        self.group = group
-        self.period = period
-        self.expires = expires
-        self.token = token or uuid.uuid4().hex
-
-
-@runtime_checkable
-class Limiter(Protocol):
-    """Where each group's window of recent requests is kept.
-
-    ``take`` either admits a request (returns its :class:`Slot`) or returns the seconds
-    until a slot may free; ``settle`` says the slot's response arrived (the slot may then
-    free ``period`` after now). Implementations must be safe against concurrent callers
-    sharing them: :class:`LocalLimiter` (one event loop), ``RedisLimiter`` (any number
-    of processes and hosts).
-    """
-
-    margin: float
-
-    async def take(self, group: str, rate: Rate) -> Slot | float: ...
-
-    async def settle(self, slot: Slot) -> None: ...
-
-    async def aclose(self) -> None: ...
-
-
-class LocalLimiter:
-    """The in-process window store (the default). Share one instance between several
-    ``Client`` objects of one account in one event loop to give them one budget.
-
-    ``margin`` is the safety margin in seconds (see :data:`DEFAULT_MARGIN`).
-    """
-
-    def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
-        self.margin = _check_margin(margin)
-        self._slots: dict[str, list[Slot]] = {}
-        self._prune_at: dict[str, int] = {}
-
-    def __repr__(self) -> str:
-        return f"LocalLimiter(margin={self.margin!r})"
-
-    async def take(self, group: str, rate: Rate) -> Slot | float:
-        now = time.monotonic()
-        live = self._slots.setdefault(group, [])
-        # Expired slots are dropped only when the list looks full or has doubled since the
-        # last pass: keeping a few is conservative (they count as live), and a large window
-        # (thousands per second) then costs O(1) per call instead of a scan of the window.
-        if len(live) >= min(rate.count, self._prune_at.get(group, 0)):
-            live[:] = [slot for slot in live if slot.expires > now]
-            self._prune_at[group] = max(2 * len(live), 64)
-        if len(live) < rate.count:
-            # No token: only shared stores (RedisLimiter) need one, and uuid4 costs a syscall.
-            slot = Slot(group, rate.period, now + rate.period + self.margin, token="local")
-            live.append(slot)
-            return slot
-        # The (excess + 1)-th slot to expire is the one that makes room.
-        expiries = sorted(slot.expires for slot in live)
-        return expiries[len(live) - rate.count] - now
-
-    async def settle(self, slot: Slot) -> None:
-        slot.expires = min(slot.expires, time.monotonic() + slot.period)
-
-    async def aclose(self) -> None:
-        """Nothing to release; present for the :class:`Limiter` protocol."""
 
 
 @dataclass(frozen=True)
@@ -304,24 +180,3 @@ class Scheduler:
             group,
             state.rate,
         )
-
-
-def _check_margin(margin: float) -> float:
-    if not isinstance(margin, (int, float)) or not 0 <= margin < math.inf:
-        raise ValidationError(f"margin must be non-negative seconds, got {margin!r}")
-    return float(margin)
-
-
-def check_rates(overrides: object) -> dict[str, Rate]:
-    """``DEFAULT_RATES`` and ``PUBLIC_RATES`` updated with a user's ``rate_limits=`` mapping
-    (validated)."""
-    if overrides is None:
-        return {**DEFAULT_RATES, **PUBLIC_RATES}
-    if not isinstance(overrides, Mapping):
-        raise ValidationError(f"rate_limits must be a mapping of group to Rate, got {overrides!r}")
-    for group, rate in overrides.items():
-        if not isinstance(group, str) or not group:
-            raise ValidationError(f"rate_limits keys must be group names, got {group!r}")
-        if not isinstance(rate, Rate):
-            raise ValidationError(f"rate_limits[{group!r}] must be a Rate, got {rate!r}")
-    return {**DEFAULT_RATES, **PUBLIC_RATES, **overrides}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from ._errors import ValidationError
+from .._errors import ValidationError
 
 __all__ = ["MAX_CCY", "Param", "ccy_codes", "encode", "to_ms"]
 

@@ -1,0 +1,17 @@
+"""Public endpoints (no signature): the server's clock."""
+
+from __future__ import annotations
+
+from ..models.public import ServerTime
+from .base import Endpoint
+
+__all__ = ["SERVER_TIME"]
+
+SERVER_TIME = Endpoint(
+    method="GET",
+    path="/api/v5/public/time",
+    group="public",
+    record=ServerTime,
+    signed=False,
+    retry_safe=True,
+)

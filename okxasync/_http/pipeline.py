@@ -1,0 +1,171 @@
+"""The one request pipeline: encode -> schedule -> sign -> send -> decode, with retries.
+
+:class:`Pipeline` is what resources and iterators call (``request(endpoint, args)``); it
+owns no network code (a :class:`~okxasync._http.transport.Transport` sends) and no
+configuration checks (the ``Client`` does those).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Mapping
+from typing import TypeVar
+from urllib.parse import urlencode
+
+import msgspec
+
+from .._endpoints.base import Endpoint
+from .._endpoints.public import SERVER_TIME
+from .._errors import APIError, OkxError, ResponseError
+from .._ratelimit import Priority, Scheduler
+from .clock import ServerClock
+from .decode import decode
+from .encode import encode
+from .retry import RetryPolicy, clock_rejected
+from .signing import Credentials
+from .transport import Exchange, Request, Transport
+
+__all__ = ["Pipeline"]
+
+logger = logging.getLogger("okxasync")
+R = TypeVar("R")
+
+
+class Pipeline:
+    """Sends calls of :class:`Endpoint` s: validated, rate-limited, signed, retried, decoded."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        transport: Transport,
+        scheduler: Scheduler,
+        retry: RetryPolicy,
+        clock: ServerClock,
+    ) -> None:
+        self.credentials = credentials
+        self.transport = transport
+        self.scheduler = scheduler
+        self.retry = retry
+        self.clock = clock
+
+    async def server_time_ms(self) -> int:
+        """The server's clock now, epoch ms (``GET /api/v5/public/time``)."""
+        records = await self.request(SERVER_TIME, {})
+        if not records or records[0].ts_ms is None:
+            raise ResponseError("server time: the answer has no ts", 200, b"")
+        return records[0].ts_ms
+
+    async def sync_clock(self) -> int:
+        """Learn the offset to the server's clock now; returns it in ms."""
+        return await self.clock.sync(self.server_time_ms)
+
+    async def request(
+        self,
+        endpoint: Endpoint[R],
+        args: Mapping[str, object],
+        *,
+        priority: Priority = Priority.DIRECT,
+    ) -> list[R]:
+        """Send one call of ``endpoint`` with ``args`` (snake_case) and decode its records.
+
+        Raises :class:`ValidationError` before sending anything for a bad argument, and
+        otherwise retries as :class:`RetryPolicy` decides before raising. A refused
+        timestamp (50102 / 50112) makes the client sync its clock and re-sign once.
+        """
+        method, path, body = _prepare(endpoint, encode(endpoint.params, args))
+        if endpoint.signed:
+            await self.clock.sync_if_due(self.server_time_ms)
+        started = time.monotonic()
+        resyncs = 0  # the one re-signed try after a clock sync is not a retry
+        for attempt in itertools.count(1):
+            signed_at = time.monotonic()
+            try:
+                return await self._attempt(endpoint, method, path, body, priority, attempt)
+            except OkxError as error:
+                if resyncs == 0 and endpoint.signed and clock_rejected(error):
+                    resyncs = 1
+                    await self._resync(error, signed_at)
+                    continue
+                delay = self._retry_delay(error, endpoint, attempt - resyncs, started)
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _resync(self, error: OkxError, since: float) -> None:
+        """Sync the clock after ``error`` refused a timestamp; raise ``error`` if that fails."""
+        logger.warning("timestamp refused (%s); syncing the clock with the server", error)
+        try:
+            await self.clock.sync(self.server_time_ms, unless_since=since)
+        except OkxError as sync_error:
+            logger.warning("clock sync failed: %s", sync_error)
+            raise error from sync_error
+
+    def _retry_delay(
+        self, error: OkxError, endpoint: Endpoint[R], attempt: int, started: float
+    ) -> float | None:
+        delay = self.retry.delay(
+            error,
+            attempt,
+            retry_safe=endpoint.retry_safe,
+            window=self.scheduler.window(endpoint.group),
+            elapsed=time.monotonic() - started,
+        )
+        if delay is not None:
+            logger.info(
+                "retrying %s %s in %.2f s after attempt %d: %s",
+                endpoint.method,
+                endpoint.path,
+                delay,
+                attempt,
+                error,
+            )
+        return delay
+
+    async def _attempt(
+        self,
+        endpoint: Endpoint[R],
+        method: str,
+        path: str,
+        body: str,
+        priority: Priority,
+        attempt: int,
+    ) -> list[R]:
+        queued = time.monotonic()
+        # The slot's block covers the decoding: a rejection raised there frees it as such.
+        async with self.scheduler.slot(endpoint.group, priority):
+            rate_wait = time.monotonic() - queued
+            exchange = await self._send(endpoint.signed, method, path, body, attempt, rate_wait)
+            try:
+                return decode(endpoint.record, exchange.body, exchange.status)
+            except APIError as error:
+                error.retry_after = _retry_after(exchange.headers.get("Retry-After"))
+                raise
+
+    async def _send(
+        self, signed: bool, method: str, path: str, body: str, attempt: int, rate_wait: float
+    ) -> Exchange:
+        # AuthHeaders masks the passphrase and signature in its repr (tracebacks, debuggers).
+        headers = (
+            self.credentials.headers(self.clock.now_ms(), method, path, body) if signed else {}
+        )
+        return await self.transport.send(Request(method, path, body, headers, attempt, rate_wait))
+
+
+def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, str]:
+    """``(method, path with query, body)`` exactly as they are signed and sent."""
+    if endpoint.method == "GET":
+        query = urlencode(wire, safe=",")
+        return "GET", endpoint.path + ("?" + query if query else ""), ""
+    return endpoint.method, endpoint.path, msgspec.json.encode(wire).decode()
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 3600 else None

@@ -1,0 +1,160 @@
+"""Concurrent time paging: ``k`` workers over shards of one window, work stealing by
+splitting the shard expected to hold the most."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .cursors import MIN_SPLIT_PAGES, Stamped
+from .shard import Shard
+from .timepaging import TimePager
+
+__all__ = ["Concurrent"]
+
+R = TypeVar("R", bound=Stamped)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A worker's error, delivered in order with the pages."""
+
+    error: Exception
+
+
+@dataclass(frozen=True)
+class _Done:
+    """Every worker has finished."""
+
+
+class Concurrent(Generic[R]):
+    """``workers`` tasks paging time shards into a bounded queue.
+
+    The first page is fetched alone (a small export stays one request, and it bounds
+    an open ``until``); then the rest is cut, one shard per worker (``_cut``). Each
+    worker pages its shard to the end, then splits the shard expected to hold the most
+    records, when worth it, and takes its older part; with nothing worth splitting it
+    waits for the next page's news. The queue holds at most ``workers`` pages, so memory
+    is bounded and fetching pauses when the consumer does. Workers reference only this
+    object, never the iterator, so dropping the iterator (a ``break``) lets it be
+    collected and cancel them.
+    """
+
+    def __init__(self, pager: TimePager[R], lo: int, hi: int | None, workers: int) -> None:
+        self._pager = pager
+        self._workers = workers
+        self._first: Shard | None = Shard(lo, hi, floorless=lo == 0)
+        self._active: list[Shard] = []
+        self._queue: asyncio.Queue[list[R] | _Failed | _Done] = asyncio.Queue(maxsize=workers)
+        self._progress = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running = 0
+        self._pages = 0  # fetched so far, by every worker
+        self._closed = False
+
+    async def next_page(self) -> list[R] | None:
+        if self._closed:
+            return None
+        if self._first is not None:
+            return await self._first_page(self._first)
+        item = await self._queue.get()
+        if isinstance(item, _Failed):
+            await self.aclose()
+            raise item.error
+        if isinstance(item, _Done):
+            self._closed = True
+            return None
+        return item
+
+    async def _first_page(self, shard: Shard) -> list[R]:
+        page = await self._pager.next_page(shard)
+        self._pages, self._first = 1, None
+        if shard.done:
+            self._closed = True
+        else:
+            owned = self._cut(shard)
+            self._active += owned
+            self._running = len(owned)
+            self._tasks = [asyncio.ensure_future(self._work(own)) for own in owned]
+        return page
+
+    def _cut(self, shard: Shard) -> list[Shard]:
+        """The first shards, one per worker: equal parts of a bounded window; for a
+        floorless one, chunks of ``MIN_SPLIT_PAGES`` pages and the rest."""
+        shards = [shard]
+        for parts in range(self._workers, 1, -1):
+            tail = shards[-1]
+            if tail.span < 2 or not self._worth_splitting(tail, observed=True):
+                break
+            shards.append(tail.split(tail.keep_for(self._chunk(), parts)))
+        return shards
+
+    def _steal(self) -> Shard | None:
+        """The older part of the shard expected to hold the most, if worth it; now active."""
+        eligible = [s for s in self._active if s.span >= 2 and self._worth_splitting(s)]
+        victim = max(eligible, key=Shard.expected, default=None)
+        if victim is None:
+            return None
+        shard = victim.split(victim.keep_for(self._chunk(), 2))
+        self._active.append(shard)
+        return shard
+
+    def _worth_splitting(self, shard: Shard, observed: bool = False) -> bool:
+        """A split costs about one request (each part's last page is partial): a bounded
+        shard needs ``MIN_SPLIT_PAGES`` pages expected. A floorless one must have been
+        read itself first (else empty years would be split again and again)."""
+        if shard.floorless:
+            return observed or shard.observed
+        return shard.expected() >= MIN_SPLIT_PAGES * self._pager.limit
+
+    def _chunk(self) -> float:
+        """Records a floorless shard's owner keeps: as many pages as read so far (at
+        least ``MIN_SPLIT_PAGES``), so parts grow geometrically and stay few. A little
+        under whole pages, as each page after the first re-reads its boundary."""
+        return max(MIN_SPLIT_PAGES, self._pages) * self._pager.limit * 0.9
+
+    async def _work(self, shard: Shard | None) -> None:
+        try:
+            while self._active:
+                if shard is None:
+                    await self._progress.wait()
+                else:
+                    await self._page_through(shard)
+                shard = self._steal()
+        except Exception as error:
+            await self._queue.put(_Failed(error))
+            return
+        self._running -= 1
+        if self._running == 0:
+            await self._queue.put(_Done())
+
+    async def _page_through(self, shard: Shard) -> None:
+        while not shard.done:
+            page = await self._pager.next_page(shard)
+            self._pages += 1
+            if shard.done:
+                self._active.remove(shard)
+            self._announce()
+            if page:
+                await self._queue.put(page)
+
+    def _announce(self) -> None:
+        """Wake idle workers: a shard moved, so a split may now be worth it (or all is done)."""
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    async def aclose(self) -> None:
+        self.cancel()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def cancel(self) -> None:
+        self._closed = True
+        self._first = None
+        for task in self._tasks:
+            if not task.done() and not task.get_loop().is_closed():
+                task.cancel()

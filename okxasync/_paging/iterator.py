@@ -1,0 +1,75 @@
+"""The public iterator over one page *source*, and the protocol sources implement."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Generic, Protocol, TypeVar
+
+from .cursors import Stamped
+
+__all__ = ["HistoryIterator", "Source"]
+
+R = TypeVar("R", bound=Stamped)
+R_co = TypeVar("R_co", bound=Stamped, covariant=True)
+
+
+class Source(Protocol[R_co]):
+    async def next_page(self) -> Sequence[R_co] | None:
+        """The next batch of records (possibly empty), or ``None`` when exhausted."""
+
+    async def aclose(self) -> None:
+        """Stop fetching and wait until nothing is in flight."""
+
+    def cancel(self) -> None:
+        """Stop fetching without waiting (safe from ``__del__``)."""
+
+
+class HistoryIterator(Generic[R]):
+    """An async iterator over history records, fetching one page at a time when needed.
+
+    Use ``async for record in it``; ``await it.aclose()`` (or ``async with it:``) stops
+    all fetching, including pages prefetched by concurrent workers. Leaving an
+    ``async for`` with ``break`` stops it too once the iterator is no longer referenced;
+    when you keep a reference to it, close it. Memory stays bounded by a few pages.
+    """
+
+    def __init__(self, source: Source[R]) -> None:
+        self._source = source
+        self._buffer: deque[R] = deque()
+        self._exhausted = False
+
+    def __aiter__(self) -> HistoryIterator[R]:
+        return self
+
+    async def __anext__(self) -> R:
+        while not self._buffer:
+            if self._exhausted:
+                raise StopAsyncIteration
+            page = await self._source.next_page()
+            if page is None or self._exhausted:  # exhausted: closed while fetching
+                self._exhausted = True
+                raise StopAsyncIteration
+            self._buffer.extend(page)
+        return self._buffer.popleft()
+
+    async def aclose(self) -> None:
+        """Stop fetching; cancel and wait for any request in flight. Safe to call twice."""
+        self._exhausted = True
+        self._buffer.clear()
+        await self._source.aclose()
+
+    async def __aenter__(self) -> HistoryIterator[R]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        self._source.cancel()

@@ -1,0 +1,9 @@
+"""The namespaces of the client, one module each."""
+
+from __future__ import annotations
+
+from .base import new_client_id
+from .funding import FundingApi
+from .otc import OtcApi
+
+__all__ = ["FundingApi", "OtcApi", "new_client_id"]
