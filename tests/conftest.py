@@ -17,9 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0) as exchange:
-        yield exchange
+def fake(fake_exchange: FakeExchange) -> FakeExchange:
+    """The project's own pytest plugin's emulator (seed 0; options per module or test with
+    ``pytest.mark.fake_exchange(...)``)."""
+    return fake_exchange
 
 
 @pytest.fixture

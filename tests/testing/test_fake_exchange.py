@@ -19,12 +19,8 @@ NOW_MS = 1_720_000_000_000
 Reply = tuple[int, dict[str, Any]]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    # These tests fire raw requests faster than the API's limits; the limits have their
-    # own tests (tests/test_ratelimit.py).
-    async with FakeExchange(seed=0, enforce_limits=False) as exchange:
-        yield exchange
+#: The ``fake`` fixture (tests/conftest.py, through the okxasync pytest plugin) with these options.
+pytestmark = pytest.mark.fake_exchange(seed=0, enforce_limits=False)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import logging
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -25,10 +25,8 @@ LIMITS = {"funding": Rate(3, 0.3), "otc": Rate(50, 1.0)}
 PACKAGE = str(Path(okxasync.__file__).parent)
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0, rate_limits=LIMITS) as exchange:
-        yield exchange
+#: The ``fake`` fixture (tests/conftest.py, through the okxasync pytest plugin) with these options.
+pytestmark = pytest.mark.fake_exchange(seed=0, rate_limits=LIMITS)
 
 
 def tracebacks(error: BaseException) -> Iterator[TracebackType]:
@@ -162,7 +160,7 @@ def test_an_unclosed_session_fails_the_suite(tmp_path: Path) -> None:
             """
         )
     )
-    root = Path(__file__).parent.parent
+    root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     result = subprocess.run(
         [*command, "-c", "pyproject.toml", "--rootdir", str(root), str(leaky)],

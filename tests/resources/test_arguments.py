@@ -19,10 +19,8 @@ JUNE_1 = datetime(2022, 6, 1, tzinfo=timezone.utc)
 JUNE_1_MS = 1654041600000  # date -u -d 2022-06-01 +%s, in ms
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0, rate_limits=FAST) as exchange:
-        yield exchange
+#: The ``fake`` fixture (tests/conftest.py, through the okxasync pytest plugin) with these options.
+pytestmark = pytest.mark.fake_exchange(seed=0, rate_limits=FAST)
 
 
 @pytest.fixture

@@ -21,11 +21,8 @@ from okxasync.testing import FakeExchange
 Row = dict[str, str]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    """The emulator, enforcing rate limits as generous as the ``fast`` client's."""
-    async with FakeExchange(seed=0, rate_limits=FAST) as exchange:
-        yield exchange
+#: The ``fake`` fixture (tests/conftest.py, through the okxasync pytest plugin) with these options.
+pytestmark = pytest.mark.fake_exchange(seed=0, rate_limits=FAST)
 
 
 @pytest.fixture

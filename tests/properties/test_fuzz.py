@@ -35,10 +35,8 @@ WIDE = {"funding": Rate(1000, 1.0), "otc": Rate(1000, 1.0)}
 CCYS = ["BTC", "ETH", "USDT", "USDC", "OKB", "LTC", "XRP", "TRX"]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeExchange]:
-    async with FakeExchange(seed=0, rate_limits=WIDE) as exchange:
-        yield exchange
+#: The ``fake`` fixture (tests/conftest.py, through the okxasync pytest plugin) with these options.
+pytestmark = pytest.mark.fake_exchange(seed=0, rate_limits=WIDE)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import okxasync
 from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter
 from okxasync.testing import FakeExchange
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RATE = Rate(5, 0.5)
 CALLS_PER_PROCESS = 10
 
