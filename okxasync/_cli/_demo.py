@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._client import Client
+from .._endpoints import find
 from .._ratelimit import DEFAULT_RATES, RateLimitStats
 from ..models import (
     Balance,
@@ -232,7 +233,7 @@ def _scheduler_table(
         "per window: arrivals in consecutive windows"
     )
     for group, rate in DEFAULT_RATES.items():
-        arrivals = [r.arrival for r in requests if _group(r.path) == group]
+        arrivals = [r.arrival for r in requests if _group(r.method, r.path) == group]
         counters = stats[group]
         table.add_row(
             group,
@@ -247,8 +248,9 @@ def _scheduler_table(
     return table
 
 
-def _group(path: str) -> str:
-    return "otc" if path.startswith("/api/v5/otc/") else "funding"
+def _group(method: str, path: str) -> str:
+    endpoint = find(method, path)
+    return "unknown" if endpoint is None else endpoint.group
 
 
 def _rate(group: str) -> str:

@@ -30,14 +30,14 @@ from typing import Literal, get_args
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from okxasync.testing._routes import Handler, envelope
+from okxasync.testing._routes import ROUTES, Handler, envelope
 
 __all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
 
 FaultKind = Literal["http_502", "busy_503", "disconnect", "delay"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 #: The requests that change funds; the drop_* faults apply to them.
-COMMITTING = frozenset({("POST", "/api/v5/asset/withdrawal"), ("POST", "/api/v5/otc/rfq/trade")})
+COMMITTING = frozenset((r.method, r.path) for r in ROUTES if r.commits)
 
 BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"

@@ -20,6 +20,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from okxasync._endpoints import Endpoint as ClientEndpoint
+from okxasync._endpoints import funding, otc, public
 from okxasync.testing import _checks as checks
 from okxasync.testing._checks import ApiError, Secrets, param_error
 from okxasync.testing._data import COINS_BY_CCY, Row
@@ -31,7 +33,7 @@ from okxasync.testing._state import (
     page_newest_first,
 )
 
-__all__ = ["ENDPOINTS", "Backend", "Endpoint", "RecordedRequest", "make_app"]
+__all__ = ["ROUTES", "Backend", "RecordedRequest", "Route", "make_app"]
 
 log = logging.getLogger("okxasync.testing")
 
@@ -65,19 +67,37 @@ class Backend:
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
+class Route:
+    """One endpoint the emulator serves: the client's own description of it (method, path,
+    rate group, whether it is signed or moves money) and the emulator's behaviour."""
+
+    endpoint: ClientEndpoint[Any]
     handler: Callable[[Backend, Params], Data]
-    group: str  # rate-limit group: "public", "funding" or "otc"
+
+    @property
+    def method(self) -> str:
+        return self.endpoint.method
+
+    @property
+    def path(self) -> str:
+        return self.endpoint.path
+
+    @property
+    def group(self) -> str:
+        return self.endpoint.group
 
     @property
     def private(self) -> bool:
-        return self.group != "public"
+        return self.endpoint.signed
+
+    @property
+    def commits(self) -> bool:
+        """Whether a request changes funds (a withdrawal, a trade): not safe to resend."""
+        return not self.endpoint.retry_safe
 
 
 BACKEND = web.AppKey("backend", Backend)
-ROUTE_TABLE = web.AppKey("endpoints", dict)  # (method, path) -> Endpoint
+ROUTE_TABLE = web.AppKey("routes", dict)  # (method, path) -> Route
 
 
 def envelope(data: Data, code: str = "0", msg: str = "", status: int = 200) -> web.Response:
@@ -352,30 +372,30 @@ def rfq_history(backend: Backend, params: Params) -> Data:
     ]
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("GET", "/api/v5/public/time", server_time, "public"),
-    Endpoint("GET", "/api/v5/asset/balances", balances, "funding"),
-    Endpoint("GET", "/api/v5/asset/currencies", currencies, "funding"),
-    Endpoint("GET", "/api/v5/asset/deposit-address", deposit_address, "funding"),
-    Endpoint("GET", "/api/v5/asset/deposit-history", deposit_history, "funding"),
-    Endpoint("GET", "/api/v5/asset/bills", bills, "funding"),
-    Endpoint("POST", "/api/v5/asset/withdrawal", withdrawal, "funding"),
-    Endpoint("GET", "/api/v5/asset/withdrawal-history", withdrawal_history, "funding"),
-    Endpoint("GET", "/api/v5/otc/rfq/instruments", rfq_instruments, "otc"),
-    Endpoint("POST", "/api/v5/otc/rfq/quote", rfq_quote, "otc"),
-    Endpoint("POST", "/api/v5/otc/rfq/trade", rfq_trade, "otc"),
-    Endpoint("GET", "/api/v5/otc/rfq/trade", rfq_get_trade, "otc"),
-    Endpoint("GET", "/api/v5/otc/rfq/history", rfq_history, "otc"),
+ROUTES: tuple[Route, ...] = (
+    Route(public.SERVER_TIME, server_time),
+    Route(funding.BALANCES, balances),
+    Route(funding.CURRENCIES, currencies),
+    Route(funding.DEPOSIT_ADDRESS, deposit_address),
+    Route(funding.DEPOSIT_HISTORY, deposit_history),
+    Route(funding.BILLS, bills),
+    Route(funding.WITHDRAW, withdrawal),
+    Route(funding.WITHDRAWAL_HISTORY, withdrawal_history),
+    Route(otc.RFQ_INSTRUMENTS, rfq_instruments),
+    Route(otc.RFQ_QUOTE, rfq_quote),
+    Route(otc.RFQ_TRADE, rfq_trade),
+    Route(otc.RFQ_GET_TRADE, rfq_get_trade),
+    Route(otc.RFQ_HISTORY, rfq_history),
 )
 
 
-def _web_handler(endpoint: Endpoint) -> Handler:
+def _web_handler(route: Route) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.method == "POST":
             params: Params = checks.json_object(await body_text(request))
         else:
             params = request.query
-        return envelope(endpoint.handler(request.app[BACKEND], params))
+        return envelope(route.handler(request.app[BACKEND], params))
 
     return handle
 
@@ -389,7 +409,7 @@ def make_app(
     arrived (network effects), ``inner`` ones between ``errors`` and ``auth``."""
     app = web.Application(middlewares=[*outer, record, errors, *inner, auth])
     app[BACKEND] = backend
-    app[ROUTE_TABLE] = {(e.method, e.path): e for e in ENDPOINTS}
-    for endpoint in ENDPOINTS:
-        app.router.add_route(endpoint.method, endpoint.path, _web_handler(endpoint))
+    app[ROUTE_TABLE] = {(r.method, r.path): r for r in ROUTES}
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, _web_handler(route))
     return app
