@@ -17,7 +17,7 @@ Both the HTTP status and the envelope ``code`` map to a class through
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from ._text import iso_ms
 
 __all__ = [
     "APIError",
@@ -86,16 +86,11 @@ class PagingError(OkxError):
         self.limit = limit
         super().__init__(
             f"at least {limit} records share the millisecond {ts_ms} "
-            f"({_iso(ts_ms)}); the time cursor cannot page through them: narrow the query"
+            f"({iso_ms(ts_ms)}); the time cursor cannot page through them: narrow the query"
         )
 
     def __reduce__(self) -> tuple[type[PagingError], tuple[int, int]]:
         return (type(self), (self.ts_ms, self.limit))
-
-
-def _iso(ts_ms: int) -> str:
-    moment = datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class TransportError(OkxError):

@@ -24,7 +24,7 @@ from okxasync import (
     ValidationError,
     WithdrawalState,
 )
-from okxasync.testing import Credentials, FakeExchange
+from okxasync.testing import FakeCredentials, FakeExchange
 
 Client = okxasync.Client
 
@@ -240,7 +240,7 @@ def test_missing_credentials_name_the_variables(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_base_url_must_be_https_unless_loopback() -> None:
-    creds: Credentials = {"api_key": "k", "secret_key": "s", "passphrase": "p"}
+    creds: FakeCredentials = {"api_key": "k", "secret_key": "s", "passphrase": "p"}
     with pytest.raises(ValidationError, match="https"):
         Client(base_url="http://www.okx.com", **creds)
     with pytest.raises(ValidationError):
@@ -253,7 +253,7 @@ async def test_repr_logs_and_errors_are_secret_free(
     fake: FakeExchange, caplog: pytest.LogCaptureFixture
 ) -> None:
     creds = fake.credentials
-    wrong_key: Credentials = {**creds, "api_key": "nope"}
+    wrong_key: FakeCredentials = {**creds, "api_key": "nope"}
     caplog.set_level(logging.DEBUG, logger="okxasync")
     async with Client(base_url=fake.url, **creds) as client:
         await client.funding.balances()

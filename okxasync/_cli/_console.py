@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from rich.console import Console
 
-from ..models import ms_to_datetime
+from .._http.encode import to_ms
+from .._text import iso_ms as text_iso_ms
 
 __all__ = ["amount", "err_console", "iso_ms", "ms_iso", "on_interrupt", "out_console"]
 
@@ -56,10 +57,9 @@ def iso_ms(moment: datetime | None) -> str:
     ``2024-05-01T12:00:00.123Z``."""
     if moment is None:
         return ""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return ms_iso(to_ms("time", moment))
 
 
 def ms_iso(ms: int) -> str:
     """Unix milliseconds as :func:`iso_ms` text (exact: no float rounding)."""
-    return iso_ms(ms_to_datetime(ms))
+    return text_iso_ms(ms)

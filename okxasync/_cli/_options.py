@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import datetime, timezone
 
 from .._config import OKLINK
-from .._http.encode import to_ms
+from .._errors import ValidationError
+from .._http.encode import ccy_codes, to_ms
 
 __all__ = ["EXPORT_KINDS", "add_demo", "add_export", "add_serve", "parse_ccys", "parse_time"]
 
 #: ``okxasync export`` kinds, in the order ``--help`` lists them.
 EXPORT_KINDS = ("deposits", "withdrawals", "bills", "rfq-trades")
-
-_CCY = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
 def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,10 +116,10 @@ def parse_time(text: str) -> int:
 def parse_ccys(text: str) -> list[str]:
     """``--ccy BTC,usdt`` -> ``["BTC", "USDT"]``."""
     codes = [code.strip().upper() for code in text.split(",") if code.strip()]
-    bad = [code for code in codes if not _CCY.fullmatch(code)]
-    if not codes or bad:
-        raise argparse.ArgumentTypeError(f"not a currency code: {text!r}")
-    return codes
+    try:
+        return ccy_codes("ccy", codes) or []
+    except ValidationError:
+        raise argparse.ArgumentTypeError(f"not a currency code: {text!r}") from None
 
 
 def _port(text: str) -> int:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from .._errors import ValidationError
+from .._text import plain_decimal
 
 __all__ = ["MAX_CCY", "Param", "ccy_codes", "encode", "to_ms"]
 
@@ -95,10 +96,7 @@ def _amount(name: str, value: object) -> str:
     return format_decimal(number)
 
 
-def format_decimal(number: Decimal) -> str:
-    """Plain decimal text, no exponent, no trailing zeros: ``1E-8`` -> ``0.00000001``."""
-    text = format(number, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+format_decimal = plain_decimal
 
 
 def _limit(name: str, value: object) -> str:

@@ -8,16 +8,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
+
+from .._text import iso_ms as iso_timestamp
 
 __all__ = ["AuthHeaders", "Credentials", "auth_headers", "iso_timestamp", "sign"]
-
-
-def iso_timestamp(epoch_ms: int) -> str:
-    """UTC ISO-8601 with milliseconds and ``Z``, e.g. ``2022-10-07T07:03:54.726Z``."""
-    seconds, ms = divmod(epoch_ms, 1000)
-    # gmtime + strftime: half the cost of formatting a datetime, on every request.
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{ms:03d}Z"
 
 
 def sign(secret: str, timestamp: str, method: str, request_path: str, body: str = "") -> str:

@@ -9,12 +9,12 @@ async with okxasync.testing.FakeExchange(seed=0) as fake:
 
 from okxasync.testing._faults import FAULT_KINDS, FaultKind, Faults
 from okxasync.testing._routes import RecordedRequest
-from okxasync.testing._server import Credentials, FakeExchange
+from okxasync.testing._server import FakeCredentials, FakeExchange
 from okxasync.testing._state import ExchangeState
 
 __all__ = [
     "FAULT_KINDS",
-    "Credentials",
+    "FakeCredentials",
     "ExchangeState",
     "FakeExchange",
     "FaultKind",

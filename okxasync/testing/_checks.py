@@ -1,4 +1,4 @@
-"""Authentication and parameter checks: small functions that raise ``ApiError``.
+"""Authentication and parameter checks: small functions that raise ``EmulatorRefusal``.
 
 Error codes the emulator answers with (HTTP status in brackets):
 
@@ -31,18 +31,18 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from okxasync._http.encode import MAX_CCY
 from okxasync._http.signing import sign
+from okxasync._paging import MAX_PAGE as MAX_LIMIT
 
 __all__ = [
-    "ApiError",
+    "EmulatorRefusal",
     "Secrets",
     "check_auth",
     "param_error",
 ]
 
 TIMESTAMP_WINDOW_MS = 30_000
-MAX_LIMIT = 100
-MAX_CCY = 20
 
 _ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 _INT_RE = re.compile(r"\d{1,19}")
@@ -50,7 +50,7 @@ _DECIMAL_RE = re.compile(r"\d+(\.\d+)?")
 _CLIENT_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
-class ApiError(Exception):
+class EmulatorRefusal(Exception):
     """An error answer: the envelope ``code``/``msg`` and the HTTP status."""
 
     def __init__(self, code: str, msg: str, status: int = 200) -> None:
@@ -60,8 +60,8 @@ class ApiError(Exception):
         self.status = status
 
 
-def param_error(name: str, why: str = "error") -> ApiError:
-    return ApiError("51000", f"Parameter {name} {why}", 400)
+def param_error(name: str, why: str = "error") -> EmulatorRefusal:
+    return EmulatorRefusal("51000", f"Parameter {name} {why}", 400)
 
 
 # ------------------------------------------------------------------------ auth
@@ -95,16 +95,16 @@ def check_auth(
 ) -> None:
     """Verify the four ``OK-ACCESS-*`` headers like the real API (in its order)."""
     if headers.get("OK-ACCESS-KEY") != secrets.api_key:
-        raise ApiError("50111", "Invalid OK-ACCESS-KEY", 401)
+        raise EmulatorRefusal("50111", "Invalid OK-ACCESS-KEY", 401)
     timestamp = headers.get("OK-ACCESS-TIMESTAMP", "")
     sent_ms = parse_iso_ms(timestamp)
     if sent_ms is None or abs(sent_ms - now_ms) > TIMESTAMP_WINDOW_MS:
-        raise ApiError("50102", "Timestamp request expired", 401)
+        raise EmulatorRefusal("50102", "Timestamp request expired", 401)
     if headers.get("OK-ACCESS-PASSPHRASE") != secrets.passphrase:
-        raise ApiError("50105", "OK-ACCESS-PASSPHRASE incorrect", 401)
+        raise EmulatorRefusal("50105", "OK-ACCESS-PASSPHRASE incorrect", 401)
     expected = sign(secrets.secret_key, timestamp, method, raw_path, body)
     if headers.get("OK-ACCESS-SIGN") != expected:
-        raise ApiError("50113", "Invalid Sign", 401)
+        raise EmulatorRefusal("50113", "Invalid Sign", 401)
 
 
 # ------------------------------------------------------------------ parameters

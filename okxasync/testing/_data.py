@@ -159,7 +159,7 @@ def fmt(value: Decimal, places: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _amount(rng: random.Random, coin: Coin) -> str:
+def random_amount(rng: random.Random, coin: Coin) -> str:
     """A log-uniform positive amount in the coin's typical range."""
     value = coin.low * (coin.high / coin.low) ** rng.random()
     text = fmt(Decimal(repr(value)), coin.decimals)
@@ -202,7 +202,7 @@ def client_id(rng: random.Random) -> str:
     return _chars(rng, ALNUM, rng.randint(8, 20))
 
 
-def _pick_coin(rng: random.Random) -> Coin:
+def pick_coin(rng: random.Random) -> Coin:
     return rng.choices(COINS, COIN_WEIGHTS)[0]
 
 
@@ -369,7 +369,7 @@ def deposit(
     rng: random.Random, index: int, ts: int, dep_id: int, addresses: dict[str, list[Mixed]]
 ) -> Row:
     """One deposit record (``index`` is its newest-first position)."""
-    coin = _pick_coin(rng)
+    coin = pick_coin(rng)
     chain = rng.choice(coin.chains)
     addr = next(a["addr"] for a in addresses[coin.ccy] if a["chain"] == chain.name)
     internal = rng.random() < 0.08  # internal transfers show the sender, no tx hash
@@ -379,7 +379,7 @@ def deposit(
     )
     return {
         "actualDepBlkConfirm": str(confirms),
-        "amt": _amount(rng, coin),
+        "amt": random_amount(rng, coin),
         "ccy": coin.ccy,
         "chain": chain.name,
         "depId": str(dep_id),
@@ -403,7 +403,7 @@ def _state(
 
 def withdrawal(rng: random.Random, index: int, ts: int, wd_id: int, account_id: str) -> Row:
     """One withdrawal record (``index`` is its newest-first position)."""
-    coin = _pick_coin(rng)
+    coin = pick_coin(rng)
     internal = rng.random() < 0.1  # dest 3: to an email / phone / account name
     chain = coin.chains[0] if internal else rng.choice(coin.chains)
     state = _state(rng, index, WITHDRAWAL_STATES, WITHDRAWAL_WEIGHTS)
@@ -414,7 +414,7 @@ def withdrawal(rng: random.Random, index: int, ts: int, wd_id: int, account_id: 
         "fee": "0" if internal else fee_for(rng, coin, chain),
         "ccy": coin.ccy,
         "clientId": client_id(rng) if rng.random() < 0.3 else "",
-        "amt": _amount(rng, coin),
+        "amt": random_amount(rng, coin),
         "txId": tx_hash(rng, chain.kind) if on_chain else "",
         "from": account_id,
         "to": email if internal else address(rng, chain.kind),
@@ -448,9 +448,9 @@ def make_bills(rng: random.Random, now_ms: int, balances: list[Row], count: int 
     bal_after = {row["ccy"]: Decimal(row["bal"]) for row in balances}
     rows: list[Row] = []
     for ts, bill_id in zip(stamps, numeric_ids(rng, count, 600_000_000), strict=True):
-        coin = _pick_coin(rng)
+        coin = pick_coin(rng)
         kind = rng.choices(("1", "2", "13"), (55, 38, 7))[0]
-        amt = Decimal(_amount(rng, coin))
+        amt = Decimal(random_amount(rng, coin))
         bal = bal_after[coin.ccy]
         if kind != "2" and bal - amt < 0:  # a credit here would need a negative past balance
             kind = "2"

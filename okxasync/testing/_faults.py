@@ -143,7 +143,7 @@ class FaultInjector:
         if kind == "drop_before_commit":
             self.injected[kind] += 1
             return drop(request)
-        response = await handler(request)  # a refusal raises ApiError: nothing to drop
+        response = await handler(request)  # a refusal raises EmulatorRefusal: nothing to drop
         if kind == "drop_after_commit":
             self.injected[kind] += 1
             return drop(request)

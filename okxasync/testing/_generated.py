@@ -23,11 +23,11 @@ from okxasync.testing._data import (
     HISTORY_SPAN_MS,
     Mixed,
     Row,
-    _amount,
-    _pick_coin,
     client_id,
     deposit,
     fmt,
+    pick_coin,
+    random_amount,
     withdrawal,
 )
 
@@ -128,9 +128,9 @@ class GeneratedHistory(Sequence[Row]):
 
 def _bill(rng: random.Random, ts: int, bill_id: int) -> Row:
     """A bill; ``bal`` is plausible but, unlike the seeded bills, not a running total."""
-    coin = _pick_coin(rng)
+    coin = pick_coin(rng)
     kind = rng.choices(("1", "2", "13"), (55, 38, 7))[0]
-    amt = Decimal(_amount(rng, coin))
+    amt = Decimal(random_amount(rng, coin))
     change = -amt if kind == "2" else amt
     bal = amt * rng.randint(2, 40)
     return {

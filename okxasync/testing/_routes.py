@@ -1,7 +1,7 @@
 """The aiohttp application: middlewares and the endpoint table.
 
 A request passes ``record`` (appends a ``RecordedRequest``), ``errors`` (turns
-``ApiError`` and router errors into envelopes), then ``auth`` (private
+``EmulatorRefusal`` and router errors into envelopes), then ``auth`` (private
 endpoints only), then the endpoint's handler. Handlers are plain functions of
 ``(Backend, params)`` returning the envelope's ``data`` list; ``params`` is the
 query for GET and the JSON object body for POST. Later middlewares (rate
@@ -23,7 +23,7 @@ from aiohttp.typedefs import Middleware
 from okxasync._endpoints import Endpoint as ClientEndpoint
 from okxasync._endpoints import funding, otc, public
 from okxasync.testing import _checks as checks
-from okxasync.testing._checks import ApiError, Secrets, param_error
+from okxasync.testing._checks import EmulatorRefusal, Secrets, param_error
 from okxasync.testing._data import COINS_BY_CCY, Row
 from okxasync.testing._state import (
     ExchangeState,
@@ -160,7 +160,7 @@ def _envelope_code(response: web.StreamResponse) -> str:
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
+    except EmulatorRefusal as exc:
         return envelope([], exc.code, exc.msg, exc.status)
     except web.HTTPException as exc:  # the router's 404 / 405
         return envelope([], "50000", f"{exc.reason}: {request.method} {request.path}", exc.status)

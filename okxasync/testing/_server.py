@@ -19,10 +19,10 @@ from okxasync.testing._limits import ArrivalLimits
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
 from okxasync.testing._state import DEFAULT_QUOTE_TTL_MS, ExchangeState
 
-__all__ = ["Credentials", "FakeExchange"]
+__all__ = ["FakeCredentials", "FakeExchange"]
 
 
-class Credentials(TypedDict):
+class FakeCredentials(TypedDict):
     """The emulator's API key, secret and passphrase, typed so that
     ``Client(**fake.credentials)`` type-checks."""
 
@@ -95,10 +95,10 @@ class FakeExchange:
         self._url: str | None = None
 
     @property
-    def credentials(self) -> Credentials:
+    def credentials(self) -> FakeCredentials:
         """``{"api_key", "secret_key", "passphrase"}``: keyword arguments for ``Client``."""
         creds = self._credentials
-        return Credentials(
+        return FakeCredentials(
             api_key=creds["api_key"], secret_key=creds["secret_key"], passphrase=creds["passphrase"]
         )
 

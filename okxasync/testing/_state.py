@@ -16,19 +16,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from okxasync.testing._checks import ApiError, param_error
+from okxasync.testing._checks import EmulatorRefusal, param_error
 from okxasync.testing._data import (
     COINS_BY_CCY,
     Mixed,
     Row,
-    address,
     fmt,
     generate,
     trade_id,
 )
 from okxasync.testing._generated import GeneratedHistory, Kind
 
-__all__ = ["ExchangeState", "HistoryPage", "QuoteRequest", "TradeRequest", "Withdraw"]
+__all__ = ["ExchangeState", "RfqHistorySlice", "QuoteRequest", "TradeRequest", "Withdraw"]
 
 DEFAULT_QUOTE_TTL_MS = 15_000
 QUOTE_SPREAD = Decimal("0.001")  # each side, relative to the mid
@@ -150,7 +149,7 @@ def _check_matches_quote(request: TradeRequest, quote: Row) -> None:
 
 
 @dataclass(frozen=True)
-class HistoryPage:
+class RfqHistorySlice:
     """One page of RFQ trade history (trades newest first)."""
 
     trades: list[Row]
@@ -232,15 +231,15 @@ class ExchangeState:
     def withdraw(self, request: Withdraw, now_ms: int) -> Row:
         """Record a pending withdrawal and debit ``amt + fee``; returns the record.
 
-        Raises ``ApiError`` 58237 for a reused clientId, 58350 if the available
+        Raises ``EmulatorRefusal`` 58237 for a reused clientId, 58350 if the available
         balance is short; nothing changes then.
         """
         if request.client_id and any(w["clientId"] == request.client_id for w in self.withdrawals):
-            raise ApiError("58237", f"Duplicate clientId {request.client_id}")
+            raise EmulatorRefusal("58237", f"Duplicate clientId {request.client_id}")
         balance = next(r for r in self.balances if r["ccy"] == request.ccy)
         total = request.amt + request.fee
         if total > Decimal(balance["availBal"]):
-            raise ApiError("58350", "Insufficient balance")
+            raise EmulatorRefusal("58350", "Insufficient balance")
         places = COINS_BY_CCY[request.ccy].decimals
         for key in ("availBal", "bal"):
             balance[key] = fmt(Decimal(balance[key]) - total, places)
@@ -280,17 +279,13 @@ class ExchangeState:
         self._last_id[id_field] += self._rng.randint(1, 997)
         return self._last_id[id_field]
 
-    def new_address(self, kind: str) -> str:
-        """A fresh random address (for callers that need a valid-looking one)."""
-        return address(self._rng, kind)
-
     # ----------------------------------------------------------------- RFQ
 
     def instrument(self, base: str, quote: str) -> Row:
         for row in self.rfq_instruments:
             if row["baseCcy"] == base and row["quoteCcy"] == quote:
                 return row
-        raise ApiError("58000", f"Unsupported currency pair {base}-{quote}")
+        raise EmulatorRefusal("58000", f"Unsupported currency pair {base}-{quote}")
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -336,13 +331,13 @@ class ExchangeState:
     def execute_trade(self, request: TradeRequest, now_ms: int) -> Row:
         """Fill a live quote; returns the trade (state FullyFilled).
 
-        Raises ``ApiError``: 58012 duplicate clTReqId, 58010 unknown or used
+        Raises ``EmulatorRefusal``: 58012 duplicate clTReqId, 58010 unknown or used
         quote, 58011 expired quote, 51000 when the request does not match the
         quote (pair, side, size currency, or size above the quoted size).
         Nothing is recorded then, and the quote stays usable.
         """
         if self.find_trade(trade_id=None, cl_t_req_id=request.cl_t_req_id) is not None:
-            raise ApiError("58012", f"Duplicate clTReqId {request.cl_t_req_id}")
+            raise EmulatorRefusal("58012", f"Duplicate clTReqId {request.cl_t_req_id}")
         quote = self._live_quote(request.quote_id, now_ms)
         _check_matches_quote(request, quote)
         prefix = "ask" if request.side == "buy" else "bid"
@@ -373,9 +368,9 @@ class ExchangeState:
     def _live_quote(self, quote_id: str, now_ms: int) -> Row:
         quote = self.quotes.get(quote_id)
         if quote is None:
-            raise ApiError("58010", "Quote does not exist")
+            raise EmulatorRefusal("58010", "Quote does not exist")
         if now_ms > int(quote["quoteTs"]) + int(quote["ttlMs"]):
-            raise ApiError("58011", "Quote expired")
+            raise EmulatorRefusal("58011", "Quote expired")
         return quote
 
     def find_trade(self, *, trade_id: str | None, cl_t_req_id: str | None) -> Row | None:
@@ -385,7 +380,7 @@ class ExchangeState:
 
     def rfq_history(
         self, *, begin: int | None, end: int | None, page_sz: int, page_idx: int
-    ) -> HistoryPage:
+    ) -> RfqHistorySlice:
         """Trades with ``begin <= ts <= end``, newest first, page ``page_idx`` (0-based)."""
         trades = [
             t
@@ -394,4 +389,4 @@ class ExchangeState:
         ]
         pages = -(-len(trades) // page_sz)
         start = page_idx * page_sz
-        return HistoryPage(trades[start : start + page_sz], len(trades), pages)
+        return RfqHistorySlice(trades[start : start + page_sz], len(trades), pages)
