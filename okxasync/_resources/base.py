@@ -70,10 +70,13 @@ async def union_page(
     One currency (or none) is one request, as sent. Every argument is validated before
     any request; if one request fails, the others are cancelled and its error is raised.
     """
-    ccys: Sequence[str | None] = ccy_codes("ccy", args.get("ccy")) or [None]
-    encode(endpoint.params, {**args, "ccy": ccys[0]})
+    ccy = args.get("ccy")
+    if ccy is None or isinstance(ccy, str):  # one request, validated by the pipeline
+        return await client.request(endpoint, args)
+    ccys: Sequence[str | None] = ccy_codes("ccy", ccy) or [None]
     if len(ccys) == 1:
         return await client.request(endpoint, {**args, "ccy": ccys[0]})
+    encode(endpoint.params, {**args, "ccy": ccys[0]})  # all arguments, before any request
     pages = await _gather([client.request(endpoint, {**args, "ccy": c}) for c in ccys])
     limit = args.get("limit")
     return newest_first(pages)[: limit if isinstance(limit, int) else MAX_PAGE]
