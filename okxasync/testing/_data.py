@@ -20,14 +20,31 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from okxasync.testing._catalogue import COINS, COINS_BY_CCY, FIAT_PER_USD, RFQ_PAIRS, Chain, Coin
+from okxasync.testing._random import (
+    ALNUM,
+    FORCED_CLUSTERS,
+    address,
+    chars,
+    client_id,
+    fmt,
+    masked_account,
+    numeric_ids,
+    pick_coin,
+    random_amount,
+    timeline,
+    tx_hash,
+)
+
 __all__ = [
-    "COINS",
-    "FORCED_CLUSTERS",
-    "Coin",
+    "Mixed",
     "Row",
     "SeedData",
+    "deposit",
     "generate",
     "make_credentials",
+    "trade_id",
+    "withdrawal",
 ]
 
 Row = dict[str, str]
@@ -35,103 +52,6 @@ Row = dict[str, str]
 
 Mixed = dict[str, "str | bool"]
 """A currency or deposit-address record: strings plus a few booleans."""
-
-DAY_MS = 86_400_000
-HISTORY_SPAN_MS = 90 * DAY_MS
-BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-ALNUM = string.ascii_letters + string.digits
-
-# Cluster sizes drawn for ordinary timestamps (weights favour singletons).
-CLUSTER_SIZES = (1, 2, 3, 4, 5, 6, 7)
-CLUSTER_WEIGHTS = (55, 12, 9, 7, 6, 5, 6)
-
-# Clusters forced at fixed newest-first positions: start index -> size. Each
-# straddles a page boundary of the default limit 100 (and of 10 or 7).
-FORCED_CLUSTERS: dict[str, dict[int, int]] = {
-    "deposits": {97: 5, 193: 15},  # 97..101 and 193..207
-    "withdrawals": {96: 7},  # 96..102
-    "bills": {98: 3, 190: 15},  # 98..100 and 190..204
-    "rfq_trades": {8: 4},  # 8..11
-}
-
-
-@dataclass(frozen=True)
-class Chain:
-    name: str
-    kind: str  # address/tx-hash style: btc, evm, tron, ltc, xrp, sol
-    main: bool
-    contract: str  # token contract address, "" for a native coin
-    min_fee: str
-    max_fee: str
-    confirms: int
-
-
-@dataclass(frozen=True)
-class Coin:
-    ccy: str
-    name: str
-    decimals: int  # display precision of amounts (also wdTickSz)
-    low: float  # typical transfer size range
-    high: float
-    usd: float  # rough USD price, for balances and RFQ prices
-    chains: tuple[Chain, ...]
-    need_tag: bool = False
-
-
-def _evm(name: str, contract: str, fees: tuple[str, str], main: bool = False) -> Chain:
-    return Chain(name, "evm", main, contract, fees[0], fees[1], 64)
-
-
-# fmt: off
-COINS: tuple[Coin, ...] = (
-    Coin("BTC", "Bitcoin", 8, 0.0005, 3.0, 67_000.0, (
-        Chain("BTC-Bitcoin", "btc", True, "", "0.0001", "0.0005", 1),
-        _evm("BTC-ERC20", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599", ("0.00002", "0.0001")),
-    )),
-    Coin("ETH", "Ethereum", 8, 0.01, 40.0, 3_500.0, (
-        _evm("ETH-Ethereum", "", ("0.0008", "0.004"), main=True),
-        _evm("ETH-Arbitrum One", "", ("0.0001", "0.0004")),
-        _evm("ETH-Optimism", "", ("0.00004", "0.0002")),
-    )),
-    Coin("USDT", "Tether", 6, 10.0, 250_000.0, 1.0, (
-        _evm("USDT-ERC20", "0xdac17f958d2ee523a2206206994597c13d831ec7", ("2.4", "12"), True),
-        Chain("USDT-TRC20", "tron", False, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "0.8", "1.6", 1),
-        _evm("USDT-Polygon", "0xc2132d05d31c914a87c6611c10748aeb04b58e8f", ("0.8", "1.6")),
-    )),
-    Coin("USDC", "USD Coin", 6, 10.0, 200_000.0, 1.0, (
-        _evm("USDC-ERC20", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", ("2.5", "12"), True),
-        _evm("USDC-Polygon", "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359", ("0.1", "0.5")),
-        Chain("USDC-Solana", "sol", False, "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
-              "0.1", "0.5", 32),
-    )),
-    Coin("OKB", "OKB", 8, 1.0, 2_000.0, 50.0, (
-        _evm("OKB-ERC20", "0x75231f58b43240c9718dd58b4967c5114342a86c", ("0.2", "1"), True),
-        _evm("OKB-X Layer", "", ("0.0002", "0.001")),
-    )),
-    Coin("LTC", "Litecoin", 8, 0.1, 500.0, 85.0, (
-        Chain("LTC-Litecoin", "ltc", True, "", "0.001", "0.004", 4),
-    )),
-    Coin("XRP", "Ripple", 6, 20.0, 100_000.0, 0.6, (
-        Chain("XRP-Ripple", "xrp", True, "", "0.2", "0.4", 1),
-    ), need_tag=True),
-    Coin("TRX", "TRON", 6, 100.0, 500_000.0, 0.12, (
-        Chain("TRX-TRC20", "tron", True, "", "1", "3", 1),
-    )),
-)
-# fmt: on
-COINS_BY_CCY = {coin.ccy: coin for coin in COINS}
-# How often each currency shows up in histories (stablecoins dominate).
-COIN_WEIGHTS = (14, 12, 30, 16, 6, 6, 8, 8)
-
-# RFQ pairs: (base, quote); quote prices derive from the coin's USD price.
-# fmt: off
-RFQ_PAIRS = (
-    ("BTC", "USD"), ("ETH", "USD"), ("BTC", "USDT"), ("ETH", "USDT"),
-    ("BTC", "HKD"), ("ETH", "HKD"), ("USDT", "USD"), ("USDC", "USD"),
-)
-# fmt: on
-FIAT_PER_USD = {"USD": 1.0, "USDT": 1.0003, "HKD": 7.82}
 
 
 @dataclass
@@ -150,111 +70,6 @@ class SeedData:
     account_id: str = ""
 
 
-# --------------------------------------------------------------------- helpers
-
-
-def fmt(value: Decimal, places: int) -> str:
-    """A plain decimal string with at most ``places`` decimals, no trailing zeros."""
-    text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def random_amount(rng: random.Random, coin: Coin) -> str:
-    """A log-uniform positive amount in the coin's typical range."""
-    value = coin.low * (coin.high / coin.low) ** rng.random()
-    text = fmt(Decimal(repr(value)), coin.decimals)
-    return text if Decimal(text) > 0 else fmt(Decimal(1).scaleb(-coin.decimals), coin.decimals)
-
-
-def _chars(rng: random.Random, alphabet: str, n: int) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
-
-
-def address(rng: random.Random, kind: str) -> str:
-    """A realistic-looking address for a chain kind."""
-    if kind == "btc":
-        return "bc1q" + _chars(rng, BECH32, 38)
-    if kind == "ltc":
-        return "ltc1q" + _chars(rng, BECH32, 38)
-    if kind == "tron":
-        return "T" + _chars(rng, BASE58, 33)
-    if kind == "xrp":
-        return "r" + _chars(rng, BASE58, 33)
-    if kind == "sol":
-        return _chars(rng, BASE58, 44)
-    return "0x" + _chars(rng, "0123456789abcdef", 40)
-
-
-def tx_hash(rng: random.Random, kind: str) -> str:
-    if kind == "evm":
-        return "0x" + _chars(rng, "0123456789abcdef", 64)
-    if kind == "sol":
-        return _chars(rng, BASE58, 88)
-    alphabet = "0123456789ABCDEF" if kind == "xrp" else "0123456789abcdef"
-    return _chars(rng, alphabet, 64)
-
-
-def masked_account(rng: random.Random) -> str:
-    return f"1{rng.randint(10, 99)}****{rng.randint(100, 999)}"
-
-
-def client_id(rng: random.Random) -> str:
-    return _chars(rng, ALNUM, rng.randint(8, 20))
-
-
-def pick_coin(rng: random.Random) -> Coin:
-    return rng.choices(COINS, COIN_WEIGHTS)[0]
-
-
-# -------------------------------------------------------------------- timeline
-
-
-def cluster_sizes(rng: random.Random, count: int, forced: dict[int, int]) -> list[int]:
-    """Sizes of same-millisecond groups covering ``count`` newest-first records.
-
-    Random groups are truncated so that every forced cluster starts exactly at
-    its index.
-    """
-    sizes: list[int] = []
-    pos = 0
-    while pos < count:
-        if pos in forced:
-            size = forced[pos]
-        else:
-            size = rng.choices(CLUSTER_SIZES, CLUSTER_WEIGHTS)[0]
-            next_forced = min((s for s in forced if s > pos), default=count)
-            size = min(size, next_forced - pos)
-        size = min(size, count - pos)
-        sizes.append(size)
-        pos += size
-    return sizes
-
-
-def timeline(rng: random.Random, count: int, end_ms: int, forced: dict[int, int]) -> list[int]:
-    """``count`` timestamps, newest first, clustered, spread over 90 days before ``end_ms``."""
-    sizes = cluster_sizes(rng, count, forced)
-    newest = end_ms - rng.randint(60_000, 3_600_000)
-    weights = [rng.randint(1, 1_000) for _ in sizes[1:]]
-    scale = (HISTORY_SPAN_MS - (end_ms - newest)) / max(sum(weights), 1)
-    ts = newest
-    out: list[int] = []
-    for index, size in enumerate(sizes):
-        out.extend([ts] * size)
-        if index < len(weights):
-            ts -= max(1, int(weights[index] * scale))  # strictly older than the last group
-    return out
-
-
-def numeric_ids(rng: random.Random, count: int, first: int) -> list[int]:
-    """Unique ids growing with time, returned newest first (descending)."""
-    ids: list[int] = []
-    current = first
-    for _ in range(count):
-        current += rng.randint(1, 997)
-        ids.append(current)
-    return ids[::-1]
-
-
 # ---------------------------------------------------------------- static data
 
 
@@ -264,7 +79,7 @@ def make_credentials(seed: int) -> dict[str, str]:
     return {
         "api_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "secret_key": f"{rng.getrandbits(128):032X}",
-        "passphrase": "Fx-" + _chars(rng, ALNUM, 12) + "!",
+        "passphrase": "Fx-" + chars(rng, ALNUM, 12) + "!",
     }
 
 
@@ -524,8 +339,8 @@ def make_rfq_trades(
         rows.append(
             {
                 "baseCcy": inst["baseCcy"],
-                "clQReqId": "q" + _chars(rng, ALNUM, 15),
-                "clTReqId": "t" + _chars(rng, ALNUM, 15),
+                "clQReqId": "q" + chars(rng, ALNUM, 15),
+                "clTReqId": "t" + chars(rng, ALNUM, 15),
                 "filledBaseSz": fmt(base_sz, 6),
                 "filledQuoteSz": fmt(base_sz * Decimal(fmt(px, 4)), 6),
                 "instId": inst_id,

@@ -18,18 +18,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal, overload
 
-from okxasync.testing._data import (
-    COINS_BY_CCY,
-    HISTORY_SPAN_MS,
-    Mixed,
-    Row,
-    client_id,
-    deposit,
-    fmt,
-    pick_coin,
-    random_amount,
-    withdrawal,
-)
+from okxasync.testing._catalogue import COINS_BY_CCY
+from okxasync.testing._data import Mixed, Row, deposit, withdrawal
+from okxasync.testing._random import HISTORY_SPAN_MS, client_id, fmt, pick_coin, random_amount
 
 __all__ = ["BLOCK", "CLUSTER_PATTERNS", "GeneratedHistory", "Kind"]
 

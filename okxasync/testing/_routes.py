@@ -23,8 +23,9 @@ from aiohttp.typedefs import Middleware
 from okxasync._endpoints import Endpoint as ClientEndpoint
 from okxasync._endpoints import funding, otc, public
 from okxasync.testing import _checks as checks
+from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal, Secrets, param_error
-from okxasync.testing._data import COINS_BY_CCY, Row
+from okxasync.testing._data import Row
 from okxasync.testing._state import (
     ExchangeState,
     QuoteRequest,

@@ -16,16 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal, param_error
-from okxasync.testing._data import (
-    COINS_BY_CCY,
-    Mixed,
-    Row,
-    fmt,
-    generate,
-    trade_id,
-)
+from okxasync.testing._data import Mixed, Row, generate, trade_id
 from okxasync.testing._generated import GeneratedHistory, Kind
+from okxasync.testing._random import fmt
 
 __all__ = ["ExchangeState", "RfqHistorySlice", "QuoteRequest", "TradeRequest", "Withdraw"]
 
