@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
 
-from ._config import OKLINK, check_base_url, credentials
+from ._config import base_url as resolve_base_url
+from ._config import credentials
 from ._errors import ValidationError
 from ._http.clock import ServerClock
 from ._http.pipeline import Pipeline
 from ._http.retry import RetryPolicy
 from ._http.signing import mask
-from ._http.transport import AiohttpTransport
+from ._http.transport import DEFAULT_MAX_BODY, AiohttpTransport
 from ._ratelimit import Limiter, Rate, RateLimitStats, Scheduler, check_rates
 from ._resources import FundingApi, OtcApi
 
@@ -26,7 +27,11 @@ class Client:
     (created on first use, inside the running loop) and one rate-limit scheduler.
     ``rate_limits`` overrides or adds group rates; ``limiter`` is where the windows
     live (default: this process; ``RedisLimiter`` shares one budget between processes).
-    Credentials default to ``OKX_API_KEY``, ``OKX_SECRET_KEY``, ``OKX_PASSPHRASE``.
+    Credentials default to ``OKX_API_KEY``, ``OKX_SECRET_KEY``, ``OKX_PASSPHRASE``, and
+    ``base_url`` to ``OKX_BASE_URL``, else ``OKLINK``; a bad ``base_url`` (not https except
+    to loopback, a bad port) raises :class:`ValidationError` here.
+    ``max_response_bytes`` caps a response body (default 16 MiB): a larger one raises
+    :class:`ResponseError`.
     ``retry`` bounds retries (see :class:`RetryPolicy`); ``clock_sync`` (seconds) turns on
     proactive clock syncing: before the first signed request and then whenever the
     last sync is older than that. Without it the client syncs only when the server
@@ -39,25 +44,30 @@ class Client:
         secret_key: str | None = None,
         passphrase: str | None = None,
         *,
-        base_url: str = OKLINK,
+        base_url: str | None = None,
         demo: bool = False,
         timeout: float = 10.0,
         rate_limits: Mapping[str, Rate] | None = None,
         limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         clock_sync: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_BODY,
     ) -> None:
         creds = credentials(api_key, secret_key, passphrase)
-        self.base_url = check_base_url(base_url)
+        self.base_url = resolve_base_url(base_url)
         self.demo = demo
         if not timeout > 0:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
         self.timeout = timeout
+        if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+            raise ValidationError(f"max_response_bytes must be a positive int: {max_response_bytes!r}")
         if limiter is not None and not isinstance(limiter, Limiter):
             raise ValidationError(f"limiter must implement okxasync.Limiter, got {limiter!r}")
         self._pipeline = Pipeline(
             creds,
-            AiohttpTransport(self.base_url, timeout=timeout, demo=demo),
+            AiohttpTransport(
+                self.base_url, timeout=timeout, demo=demo, max_body=max_response_bytes
+            ),
             Scheduler(check_rates(rate_limits), limiter),
             retry or RetryPolicy(),
             ServerClock(clock_sync),

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ._errors import ValidationError
 from ._http.signing import Credentials
 
-__all__ = ["OKLINK", "OKX", "check_base_url", "credentials"]
+__all__ = ["OKLINK", "OKX", "base_url", "check_base_url", "credentials"]
 
 OKLINK = "https://www.oklink.com"
 OKX = "https://www.okx.com"
@@ -32,9 +32,27 @@ def credentials(api_key: str | None, secret_key: str | None, passphrase: str | N
     return Credentials(values["OKX_API_KEY"], values["OKX_SECRET_KEY"], values["OKX_PASSPHRASE"])
 
 
+def base_url(given: str | None) -> str:
+    """The base URL given, else the ``OKX_BASE_URL`` environment variable, else
+    :data:`OKLINK`; checked by :func:`check_base_url`."""
+    if given is None:
+        given = os.environ.get("OKX_BASE_URL") or OKLINK
+    return check_base_url(given)
+
+
 def check_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash; https, or plain http to a loopback host only."""
-    parts = urlsplit(base_url)
+    """``base_url`` without a trailing slash; https, or plain http to a loopback host only,
+    with a valid port if one is given. Raises :class:`ValidationError` otherwise."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        raise ValidationError(f"base_url is not a valid URL: {base_url!r}") from None
+    try:
+        port = parts.port  # ValueError for a port out of range or not a number
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValidationError(f"base_url has an invalid port: {base_url!r}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(f"base_url must be an http(s) URL, got {base_url!r}")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:

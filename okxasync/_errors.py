@@ -2,7 +2,7 @@
 
     OkxError
     ├── APIError                 the envelope's code != "0" (.code, .msg, .status)
-    │   ├── RateLimitError       50011 / HTTP 429, after the client's own retries
+    │   ├── RateLimitError       50011 / 58102 / HTTP 429, after the client's own retries
     │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
     ├── ResponseError            the body is not a valid envelope (.status, .excerpt)
     ├── PagingError              more records share one millisecond than a page holds
@@ -48,14 +48,17 @@ class APIError(OkxError):
         self.status = status
         #: Seconds from the ``Retry-After`` header, when the server sent one.
         self.retry_after: float | None = None
-        super().__init__(f"OKX API error {code} (HTTP {status}): {msg or '(no message)'}")
+        shown = printable(msg) or "(no message)"
+        super().__init__(f"OKX API error {printable(code, 20)} (HTTP {status}): {shown}")
 
     def __reduce__(self) -> tuple[type[APIError], tuple[str, str, int]]:
         return (type(self), (self.code, self.msg, self.status))
 
 
 class RateLimitError(APIError):
-    """Code 50011 or HTTP 429, after the client's own retries were spent."""
+    """Code 50011 or 58102, or HTTP 429 whatever the body, after the client's own retries
+    were spent. The server did not execute the request. ``code`` is ``""`` when the 429
+    answer carried no envelope."""
 
 
 class AuthenticationError(APIError):
@@ -69,7 +72,8 @@ class ResponseError(OkxError):
         self.reason = reason
         self.status = status
         self.excerpt = excerpt(body)
-        super().__init__(f"invalid response (HTTP {status}): {reason}; body: {self.excerpt!r}")
+        shown = printable(reason)
+        super().__init__(f"invalid response (HTTP {status}): {shown}; body: '{self.excerpt}'")
 
 
 class PagingError(OkxError):
@@ -142,15 +146,28 @@ def _transport_error(cls: type[TransportError], message: str, maybe_sent: bool) 
 
 
 def excerpt(body: bytes) -> str:
-    """A short, printable start of a response body for error messages."""
+    """A short, printable start of a response body for error messages (see :func:`printable`)."""
     text = body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
+    return printable(" ".join(text.split()))
+
+
+def printable(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Server-supplied ``text`` made safe for one log line: at most ``limit`` characters
+    (then ``...``), every non-printable character (newlines, ANSI escapes, other control
+    and separator characters) written as a Python escape such as ``\\n`` or ``\\x1b``."""
+    cut = text[:limit]
+    if not cut.isprintable():
+        cut = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    return cut + "..." if len(text) > limit else cut
+
+
+#: Envelope codes of a rate-limit rejection: the API's own, and the funding endpoints'.
+RATE_LIMIT_CODES = frozenset({"50011", "58102"})
 
 
 def error_class(code: str, status: int) -> type[APIError]:
     """The exception class for an envelope ``code`` and HTTP ``status``."""
-    if code == "50011" or status == 429:
+    if code in RATE_LIMIT_CODES or status == 429:
         return RateLimitError
     if code.isdigit() and 50100 <= int(code) <= 50113:
         return AuthenticationError

@@ -39,7 +39,7 @@ class ServerClock:
         self.sync_every = sync_every
         self.offset_ms = 0
         self.synced_at: float | None = None  # time.monotonic() of the last sync
-        self._lock = asyncio.Lock()
+        self._lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     def now_ms(self) -> int:
         """The server's current time as best known, epoch milliseconds."""
@@ -64,7 +64,7 @@ class ServerClock:
         Concurrent callers share one fetch: with ``unless_since`` (a ``time.monotonic()``
         value) nothing is fetched when another sync completed after that moment.
         """
-        async with self._lock:
+        async with self._loop_lock():
             if self._synced_after(unless_since):
                 return self.offset_ms
             server_ms = await fetch()
@@ -72,6 +72,14 @@ class ServerClock:
             self.synced_at = time.monotonic()
         logger.info("clock offset to the server: %+d ms", self.offset_ms)
         return self.offset_ms
+
+    def _loop_lock(self) -> asyncio.Lock:
+        """The lock for the running loop: an asyncio lock serves one loop only, and a client
+        may be used under several ``asyncio.run()`` calls in turn."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock[0] is not loop:
+            self._lock = (loop, asyncio.Lock())
+        return self._lock[1]
 
     def _synced_after(self, moment: float | None) -> bool:
         return moment is not None and self.synced_at is not None and self.synced_at > moment

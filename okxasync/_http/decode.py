@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from .._errors import APIError, ResponseError, error_class
+from .._errors import APIError, RateLimitError, ResponseError, error_class, excerpt
 
 __all__ = ["Envelope", "decode"]
 
@@ -50,9 +50,12 @@ def _decoder(record: type[R]) -> msgspec.json.Decoder[Envelope[R]]:
 def decode(record: type[R], body: bytes, status: int) -> list[R]:
     """The records of a successful envelope, or the matching :class:`OkxError`.
 
-    Raises :class:`APIError` (or a subclass) when ``code != "0"`` and
-    :class:`ResponseError` when the body is not a well-formed envelope.
+    Raises :class:`APIError` (or a subclass) when ``code != "0"``,
+    :class:`RateLimitError` for HTTP 429 whatever the body (an HTML page, nothing, even
+    ``code "0"``), and :class:`ResponseError` when the body is not a well-formed envelope.
     """
+    if status == 429:
+        raise _rate_limited(body)
     try:
         envelope = _decoder(record).decode(body)
     except (msgspec.MsgspecError, RecursionError):  # RecursionError: absurdly deep nesting
@@ -78,6 +81,15 @@ def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
         return records
     except (msgspec.MsgspecError, TypeError, ValueError, RecursionError) as exc:
         raise ResponseError(f"unexpected data ({_reason(exc)})", status, body) from None
+
+
+def _rate_limited(body: bytes) -> RateLimitError:
+    """The rejection of an HTTP 429 answer: its envelope's code and message when it has one."""
+    try:
+        head = _head_decoder.decode(body)
+    except (msgspec.MsgspecError, RecursionError):
+        return RateLimitError("", f"Too Many Requests (no envelope: '{excerpt(body)}')", 429)
+    return RateLimitError(str(head.code), head.msg, 429)
 
 
 def _api_error(code: str, msg: str, status: int) -> APIError:

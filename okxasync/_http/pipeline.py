@@ -24,9 +24,9 @@ from .._ratelimit import Priority, Scheduler
 from .clock import ServerClock
 from .decode import decode
 from .encode import encode
-from .retry import RetryPolicy, clock_rejected
+from .retry import RetryPolicy, clock_rejected, retry_after
 from .signing import Credentials
-from .transport import Exchange, Request, Transport
+from .transport import Request, Transport
 
 __all__ = ["Pipeline"]
 
@@ -73,12 +73,14 @@ class Pipeline:
 
         Raises :class:`ValidationError` before sending anything for a bad argument, and
         otherwise retries as :class:`RetryPolicy` decides before raising. A refused
-        timestamp (50102 / 50112) makes the client sync its clock and re-sign once.
+        timestamp (50102 / 50112) makes the client sync its clock and re-sign once. The
+        retry deadline counts from now: a proactive clock sync and the first wait in the
+        rate-limit queue are part of it.
         """
         method, path, body = _prepare(endpoint, encode(endpoint.params, args))
+        started = time.monotonic()
         if endpoint.signed:
             await self.clock.sync_if_due(self.server_time_ms)
-        started = time.monotonic()
         resyncs = 0  # the one re-signed try after a clock sync is not a retry
         for attempt in itertools.count(1):
             signed_at = time.monotonic()
@@ -137,22 +139,27 @@ class Pipeline:
         queued = time.monotonic()
         # The slot's block covers the decoding: a rejection raised there frees it as such.
         async with self.scheduler.slot(endpoint.group, priority):
-            rate_wait = time.monotonic() - queued
-            exchange = await self._send(endpoint.signed, method, path, body, attempt, rate_wait)
+            request = Request(
+                method,
+                path,
+                body,
+                # Signed now, after the wait. AuthHeaders is no mapping and masks its repr,
+                # so no frame shows the signature or passphrase (tracebacks, debuggers).
+                self.credentials.headers(self.clock.now_ms(), method, path, body)
+                if endpoint.signed
+                else None,
+                # A withdrawal or trade goes out on a new connection: one the server closed
+                # while it sat idle would make its outcome unknown.
+                fresh=not endpoint.retry_safe,
+                attempt=attempt,
+                rate_wait=time.monotonic() - queued,
+            )
+            exchange = await self.transport.send(request)
             try:
                 return decode(endpoint.record, exchange.body, exchange.status)
             except APIError as error:
-                error.retry_after = _retry_after(exchange.headers.get("Retry-After"))
+                error.retry_after = retry_after(exchange.headers.get("Retry-After"))
                 raise
-
-    async def _send(
-        self, signed: bool, method: str, path: str, body: str, attempt: int, rate_wait: float
-    ) -> Exchange:
-        # AuthHeaders masks the passphrase and signature in its repr (tracebacks, debuggers).
-        headers = (
-            self.credentials.headers(self.clock.now_ms(), method, path, body) if signed else {}
-        )
-        return await self.transport.send(Request(method, path, body, headers, attempt, rate_wait))
 
 
 def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, str]:
@@ -163,9 +170,3 @@ def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, 
     return endpoint.method, endpoint.path, msgspec.json.encode(wire).decode()
 
 
-def _retry_after(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and 0 <= seconds < 3600 else None

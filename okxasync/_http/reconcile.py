@@ -2,8 +2,10 @@
 
 A withdrawal (``clientId``) and an RFQ trade (``clTReqId``) carry a client id that the
 server keeps unique. Such a request is sent exactly once. When its answer is ambiguous
-(a timeout, a lost connection, HTTP 5xx, a "busy" code or an unreadable body — see
-``_retry.may_have_executed``), the client does not resend it but looks the client id up,
+(a timeout, a lost connection, HTTP 5xx, a "busy" code, an unreadable body — see
+``retry.may_have_executed`` — or a success answer that does not carry the server's id for
+the operation, such as ``{"code":"0","data":[{}]}``), the client does not resend it but
+looks the client id up,
 through the normal pipeline (rate-limit scheduler and read retries included):
 
 * found, and it matches the request: that record is the result, as if answered;
@@ -16,6 +18,7 @@ through the normal pipeline (rate-limit scheduler and read retries included):
 the server and execute later, so the client reports the outcome as unknown rather than
 guessing. A definite refusal (an error code with HTTP < 500, a rate-limit or
 authentication rejection, a connection that could not be opened) is raised as is.
+
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from .._errors import OkxError, OutcomeUnknownError
+from .._errors import OkxError, OutcomeUnknownError, ResponseError
 from .retry import RetryPolicy, may_have_executed
 
 __all__ = ["exactly_once", "mismatch"]
@@ -38,23 +41,30 @@ async def exactly_once(
     send: Callable[[], Awaitable[R]],
     find: Callable[[], Awaitable[R | None]],
     *,
+    confirmed: Callable[[R], bool],
     policy: RetryPolicy,
     what: str,
     client_id: str,
 ) -> R:
     """The result of ``send()``, sent once; on an ambiguous failure, of ``find()``.
 
-    ``find`` looks the operation up by ``client_id``: it returns the record, ``None`` when
-    not found, or raises :func:`mismatch`. Raises :class:`OutcomeUnknownError` as the module
-    docstring describes, and every definite error of ``send()`` unchanged.
+    ``confirmed`` tells whether an answer of ``send()`` confirms the operation (it carries
+    the server's id for it); one that does not is ambiguous. ``find`` looks the operation up
+    by ``client_id``: it returns the record, ``None`` when not found, or raises
+    :func:`mismatch`. Raises :class:`OutcomeUnknownError` as the module docstring
+    describes, and every definite error of ``send()`` unchanged.
     """
     try:
         try:
-            return await send()
+            answer = await send()
         except OkxError as error:
             if not may_have_executed(error):
                 raise
-            ambiguous = error
+            ambiguous: OkxError = error
+        else:
+            if confirmed(answer):
+                return answer
+            ambiguous = ResponseError(f"{what}: the success answer confirms nothing", 200, b"")
         logger.warning("%s %s: ambiguous answer (%s); looking it up", what, client_id, ambiguous)
         return await _look_up(find, policy, what, client_id, ambiguous)
     except asyncio.CancelledError:

@@ -3,23 +3,32 @@
 One decision function, :meth:`RetryPolicy.delay`, sees every failed attempt and
 returns the seconds to wait before the next one, or ``None`` to give up:
 
-* a rate-limit rejection (code 50011 / HTTP 429) was not executed by the server, so it
-  is retried for every endpoint, POST included, after ``Retry-After`` or one window;
+* a rate-limit rejection (HTTP 429 whatever its body, code 50011, funding's 58102) was
+  not executed by the server, so it is retried for every endpoint, POST included, after
+  ``Retry-After`` (seconds or an HTTP date) or else one rate-limit window;
+* a ``Retry-After`` longer than ``max_retry_after`` is not waited out: the error is raised
+  at once, carrying ``retry_after``;
+* a connection that could not be opened sent nothing, so it is retried for every
+  endpoint too, withdrawals and trades included;
 * reads and other retry-safe calls are retried on transport errors, HTTP 5xx and the
-  API's "busy" codes (50001, 50013), with exponential backoff and full jitter;
-* no retry starts once ``deadline`` seconds have passed since the call began;
+  API's "busy" codes (50001, 50013), with exponential backoff and full jitter (or after
+  the answer's ``Retry-After``);
+* no retry starts when it would begin more than ``deadline`` seconds after the call began
+  (the call's first wait in the rate-limit queue counts);
 * a withdrawal or RFQ trade is never resent on an ambiguous failure: it is reconciled
-  by its client id instead (see ``_reconcile``), using ``lookups`` and ``lookup_interval``.
+  by its client id instead (see ``reconcile``), using ``lookups`` and ``lookup_interval``.
 
-Every retry goes through the rate-limit scheduler again (the loop is in ``Client.request``).
+Every retry goes through the rate-limit scheduler again (the loop is in ``Pipeline.request``).
 A rejected timestamp (50102 / 50112) is handled separately: the client syncs its clock
-with the server and re-signs once (see ``_clock``).
+with the server and re-signs once (see ``clock``).
 """
 
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 from .._errors import (
     APIError,
@@ -38,6 +47,7 @@ __all__ = [
     "clock_rejected",
     "is_transient",
     "may_have_executed",
+    "retry_after",
 ]
 
 #: Envelope codes meaning "the service is busy, try again".
@@ -53,7 +63,9 @@ class RetryPolicy:
     ``attempts`` counts the first try (``1`` disables retries of failed reads);
     ``rate_limit_attempts`` bounds tries after rate-limit rejections; backoff delays are
     drawn uniformly from ``[0, min(max_delay, initial_delay * 2**(attempt-1))]``; no retry
-    starts later than ``deadline`` after the call began. ``lookups`` and
+    starts later than ``deadline`` after the call began (its first wait in the rate-limit
+    queue included). A server's ``Retry-After`` is honoured up to ``max_retry_after``; a
+    longer one (or one that would end past the deadline) is not waited out. ``lookups`` and
     ``lookup_interval`` shape the reconciliation of an ambiguous withdrawal or trade.
     """
 
@@ -61,14 +73,21 @@ class RetryPolicy:
     rate_limit_attempts: int = 4
     initial_delay: float = 0.2
     max_delay: float = 5.0
-    deadline: float = 30.0
+    deadline: float = 60.0
+    max_retry_after: float = 30.0
     lookups: int = 3
     lookup_interval: float = 1.0
 
     def __post_init__(self) -> None:
         if min(self.attempts, self.rate_limit_attempts, self.lookups) < 1:
             raise ValidationError(f"attempts, rate_limit_attempts and lookups must be >= 1: {self}")
-        durations = (self.initial_delay, self.max_delay, self.deadline, self.lookup_interval)
+        durations = (
+            self.initial_delay,
+            self.max_delay,
+            self.deadline,
+            self.max_retry_after,
+            self.lookup_interval,
+        )
         if min(durations) < 0:
             raise ValidationError(f"delays and the deadline must not be negative: {self}")
 
@@ -92,17 +111,44 @@ class RetryPolicy:
         return wait
 
     def _wait(self, error: OkxError, attempt: int, retry_safe: bool, window: float) -> float | None:
+        hint = error.retry_after if isinstance(error, APIError) else None
+        if hint is not None and hint > self.max_retry_after:
+            return None
         if isinstance(error, RateLimitError):
             if attempt >= self.rate_limit_attempts:
                 return None
-            return min(error.retry_after or window, self.max_delay * 4)
-        if not retry_safe or attempt >= self.attempts or not is_transient(error):
+            return hint if hint is not None else window
+        if attempt >= self.attempts or not is_transient(error):
             return None
-        return self.backoff(attempt)
+        if not retry_safe and not _unsent(error):
+            return None
+        return hint if hint is not None else self.backoff(attempt)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in ``[0, min(max_delay, initial * 2**(attempt-1))]``."""
         return random.uniform(0, min(self.max_delay, self.initial_delay * 2 ** (attempt - 1)))
+
+
+def _unsent(error: OkxError) -> bool:
+    return isinstance(error, TransportError) and not error.maybe_sent
+
+
+def retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date
+    (relative to ``now``, epoch seconds, default the current time; a past date is ``0``).
+    ``None`` when absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+        seconds = max(0.0, when - (time.time() if now is None else now))
+    return seconds if 0 <= seconds < float("inf") else None
 
 
 def is_transient(error: OkxError) -> bool:

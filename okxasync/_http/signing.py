@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping, MutableMapping
 
 from .._text import iso_ms as iso_timestamp
 
@@ -48,17 +49,44 @@ class Credentials:
         )
 
 
-class AuthHeaders(dict[str, str]):
-    """The ``OK-ACCESS-*`` headers of one request. A plain ``dict``, except that its repr
-    masks the passphrase and signature, so a traceback that shows local variables, or a
-    debugger, does not reveal them."""
+class AuthHeaders:
+    """The ``OK-ACCESS-*`` headers of one request, kept out of sight.
 
+    Deliberately not a ``dict`` (nor any mapping or sequence): error trackers that record
+    the local variables of a traceback's frames walk plain containers item by item, but show
+    other objects by their repr, and this repr masks the passphrase and signature. The
+    transport copies the headers into the outgoing request with :meth:`apply`.
+    """
+
+    __slots__ = ("_values",)
     _HIDDEN = frozenset({"OK-ACCESS-PASSPHRASE", "OK-ACCESS-SIGN"})
 
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+
     def __repr__(self) -> str:
-        return repr({k: "***" if k in self._HIDDEN else v for k, v in self.items()})
+        shown = {k: "***" if k in self._HIDDEN else v for k, v in self._values.items()}
+        return f"AuthHeaders({shown!r})"
 
     __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        raise TypeError("AuthHeaders cannot be pickled")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AuthHeaders):
+            return self._values == other._values
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def apply(self, headers: MutableMapping[str, str]) -> None:
+        """Set the four headers in ``headers`` (the outgoing request's)."""
+        headers.update(self._values)
+
+    def get(self, name: str) -> str | None:
+        """One header's value (for tests and the emulator's own checks)."""
+        return self._values.get(name)
 
 
 def auth_headers(api_key: str, passphrase: str, timestamp: str, signature: str) -> AuthHeaders:

@@ -1,9 +1,21 @@
 """The seam between the request pipeline and the network: one HTTP exchange per call.
 
 :class:`Transport` is what the pipeline talks to (as httpx's client talks to its
-transport); :class:`AiohttpTransport` is the implementation over one aiohttp session. It
-maps every aiohttp failure to :class:`TransportError` (``maybe_sent`` says whether the
-server may have seen the request) and logs one line per exchange, never headers.
+transport); :class:`AiohttpTransport` is the implementation over aiohttp. What it
+guarantees, whatever the server does:
+
+* redirects are never followed: a 3xx answer raises :class:`ResponseError` naming the
+  status and the target host, and nothing is sent anywhere but ``base_url``;
+* a response body larger than ``max_body`` bytes raises :class:`ResponseError` (the rest
+  is not read);
+* every aiohttp failure becomes :class:`TransportError` (``maybe_sent`` says whether the
+  server may have seen the request) with no aiohttp exception chained to it;
+* a request with ``fresh=True`` (a withdrawal, a trade) goes out on a newly opened
+  connection, never on a kept-alive one the server may have closed while it was idle;
+* the signed headers are added by an aiohttp client middleware at the last moment, so no
+  frame of the library or of aiohttp's request loop holds them in a plain container.
+
+One line is logged per exchange, never headers.
 """
 
 from __future__ import annotations
@@ -11,39 +23,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
-from .._errors import OkxError, TransportError
+from .._errors import OkxError, ResponseError, TransportError, printable
+from .signing import AuthHeaders
 
-__all__ = ["AiohttpTransport", "Exchange", "Request", "Transport", "bare_path"]
+__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Exchange", "Request", "Transport", "bare_path"]
 
 logger = logging.getLogger("okxasync")
+
+#: The default cap on a response body: 16 MiB (the largest page of the API is far smaller).
+DEFAULT_MAX_BODY = 16 * 2**20
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class Request:
     """A request ready to send: ``path`` includes the query string exactly as signed.
 
-    ``headers`` are the per-request headers (the signed ``OK-ACCESS-*`` ones); ``attempt``
-    and ``rate_wait`` (seconds spent in the rate-limit queue) are only reported in logs.
+    ``auth`` holds the signed ``OK-ACCESS-*`` headers (``None`` for public endpoints);
+    ``fresh`` asks for a newly opened connection; ``attempt`` and ``rate_wait`` (seconds
+    spent in the rate-limit queue) are only reported in logs.
     """
 
     method: str
     path: str
     body: str
-    headers: Mapping[str, str]
+    auth: AuthHeaders | None = None
+    fresh: bool = False
     attempt: int = 1
     rate_wait: float = 0.0
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """What came back: the HTTP status, the response headers and the raw body."""
+    """What came back: the HTTP status (never 3xx), the response headers and the raw body."""
 
     status: int
     headers: Mapping[str, str]
@@ -52,7 +74,8 @@ class Exchange:
 
 class Transport(Protocol):
     """Sends one :class:`Request` and returns its :class:`Exchange`, or raises
-    :class:`TransportError`. Never retries by itself: the pipeline decides."""
+    :class:`TransportError` (no answer) or :class:`ResponseError` (an answer that cannot be
+    used: a redirect, an oversized body). Never retries by itself: the pipeline decides."""
 
     async def send(self, request: Request) -> Exchange: ...
 
@@ -60,71 +83,188 @@ class Transport(Protocol):
 
 
 class AiohttpTransport:
-    """One aiohttp session (created on first use, inside the running loop) for ``base_url``."""
+    """aiohttp sessions for ``base_url``, created on first use inside the running loop.
 
-    def __init__(self, base_url: str, *, timeout: float, demo: bool = False) -> None:
+    Used from another event loop (a second ``asyncio.run()``), it opens new sessions there;
+    the old loop's sessions are closed when that loop shuts down (see ``_LoopSessions``).
+    """
+
+    def __init__(
+        self, base_url: str, *, timeout: float, demo: bool = False, max_body: int = DEFAULT_MAX_BODY
+    ) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.demo = demo
-        self._session: aiohttp.ClientSession | None = None
+        self.max_body = max_body
+        self._sessions: _LoopSessions | None = None
         self._closed = False
 
     async def aclose(self) -> None:
-        """Close the session. Safe to call more than once; later sends raise ``OkxError``."""
+        """Close the sessions. Safe to call more than once; later sends raise ``OkxError``,
+        and sends in flight end in :class:`TransportError`."""
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        sessions, self._sessions = self._sessions, None
+        if sessions is not None:
+            await sessions.aclose()
 
-    def _http(self) -> aiohttp.ClientSession:
+    def _session(self, fresh: bool) -> aiohttp.ClientSession:
         if self._closed:
             raise OkxError("this Client is closed")
-        if self._session is None:
+        loop = asyncio.get_running_loop()
+        if self._sessions is None or self._sessions.loop is not loop:
             headers = {"Content-Type": "application/json", "Accept": "application/json"}
             if self.demo:
                 headers["x-simulated-trading"] = "1"
+            self._sessions = _LoopSessions(loop, headers, self.timeout)
+        return self._sessions.get(fresh)
+
+    async def send(self, request: Request) -> Exchange:
+        """One HTTP exchange; raises as the module docstring says."""
+        started = time.monotonic()
+        session = self._session(request.fresh)
+        try:
+            exchange = await self._exchange(session, request)
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # The connection was never established: nothing reached the server.
+            failure = self._failure(request, "could not connect", exc, maybe_sent=False)
+            outcome = f"not connected ({type(exc).__name__})"
+        except asyncio.TimeoutError:
+            failure = self._failure(request, f"timed out after {self.timeout} s", None)
+            outcome = "timed out"
+        except (aiohttp.ClientError, OSError, RuntimeError) as exc:  # RuntimeError: closed
+            failure = self._failure(request, "failed", exc)
+            outcome = f"failed ({type(exc).__name__})"
+        except ResponseError as error:
+            _log(request, error.status, started)
+            raise
+        else:
+            _log(request, exchange.status, started)
+            return exchange
+        # Raised here, outside the except blocks, so that the aiohttp error (whose repr may
+        # show the request) is not chained to it as __context__.
+        _log(request, outcome, started)
+        raise failure
+
+    def _failure(
+        self, request: Request, what: str, exc: BaseException | None, *, maybe_sent: bool = True
+    ) -> TransportError:
+        if self._closed:
+            what = "failed: the Client was closed while the request was in flight"
+        elif exc is not None:
+            what = f"{what}: {type(exc).__name__}: {printable(str(exc))}"
+        message = f"{request.method} {bare_path(request.path)} {what}"
+        return TransportError(message, maybe_sent=maybe_sent)
+
+    async def _exchange(self, session: aiohttp.ClientSession, request: Request) -> Exchange:
+        async with session.request(
+            request.method,
+            URL(self.base_url + request.path, encoded=True),
+            data=request.body.encode() if request.body else None,
+            allow_redirects=False,
+            middlewares=(_authenticate(request.auth),) if request.auth is not None else (),
+        ) as response:
+            if 300 <= response.status < 400:
+                raise _redirect_error(response)
+            body = await _read(response, self.max_body)
+            return Exchange(response.status, response.headers, body)
+
+
+class _LoopSessions:
+    """The aiohttp sessions of one event loop: ``pooled`` keeps connections alive between
+    requests, ``fresh`` opens a new connection for every request.
+
+    Closed by :meth:`aclose`, or else when their loop shuts down: a guard task waits for
+    either, and ``asyncio.run()`` cancels every task before it closes the loop. The guard
+    holds them weakly, so a forgotten client is still garbage (and reported by aiohttp).
+    """
+
+    _guards: set[asyncio.Task[None]] = set()  # strong references to running guard tasks
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, headers: Mapping[str, str], timeout: float
+    ) -> None:
+        self.loop = loop
+        self._headers = dict(headers)
+        self._timeout = timeout
+        self._made: dict[bool, aiohttp.ClientSession] = {}
+        self._done: asyncio.Future[None] = loop.create_future()
+        guard = loop.create_task(_close_at_shutdown(weakref.ref(self), self._done))
+        self._guards.add(guard)
+        guard.add_done_callback(self._guards.discard)
+
+    def get(self, fresh: bool) -> aiohttp.ClientSession:
+        session = self._made.get(fresh)
+        if session is None:
+            connector = aiohttp.TCPConnector(force_close=fresh)
             session = aiohttp.ClientSession(
-                headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout)
+                connector=connector,
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
             )
             # aiohttp silently resends a GET once when a kept-alive connection turns out
             # closed; that resend would bypass the rate-limit scheduler, so the pipeline's
             # retry loop handles it instead. (No public switch exists; aiohttp's test client
             # sets the same attribute.)
             session._retry_connection = False
-            self._session = session
-        return self._session
+            self._made[fresh] = session
+        return session
 
-    async def send(self, request: Request) -> Exchange:
-        """One HTTP exchange. Raises :class:`TransportError` (``maybe_sent`` as documented)."""
-        session = self._http()
-        method, path = request.method, request.path
-        started = time.monotonic()
-        try:
-            async with session.request(
-                method,
-                URL(self.base_url + path, encoded=True),
-                data=request.body.encode() if request.body else None,
-                headers=request.headers,
-            ) as response:
-                data = await response.read()
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            # The connection was never established: nothing reached the server.
-            _log(request, f"not connected ({type(exc).__name__})", started)
-            raise TransportError(
-                f"{method} {bare_path(path)} could not connect: {exc}", maybe_sent=False
-            ) from None
-        except asyncio.TimeoutError:
-            _log(request, "timed out", started)
-            raise TransportError(
-                f"{method} {bare_path(path)} timed out after {self.timeout} s"
-            ) from None
-        except aiohttp.ClientError as exc:
-            _log(request, f"failed ({type(exc).__name__})", started)
-            raise TransportError(
-                f"{method} {bare_path(path)} failed: {type(exc).__name__}: {exc}"
-            ) from None
-        _log(request, response.status, started)
-        return Exchange(response.status, response.headers, data)
+    async def aclose(self) -> None:
+        if not self._done.done():
+            self._done.set_result(None)
+        made, self._made = self._made, {}
+        if asyncio.get_running_loop() is self.loop:  # else the guard closes them
+            for session in made.values():
+                await session.close()
+
+
+async def _close_at_shutdown(sessions: weakref.ref[_LoopSessions], done: asyncio.Future[None]) -> None:
+    try:
+        await done
+    finally:
+        alive = sessions()
+        if alive is not None:
+            await alive.aclose()
+
+
+def _authenticate(auth: AuthHeaders) -> aiohttp.ClientMiddlewareType:
+    """A client middleware adding the signed headers to the outgoing request."""
+
+    async def authenticate(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        auth.apply(req.headers)
+        return await handler(req)
+
+    return authenticate
+
+
+def _redirect_error(response: ClientResponse) -> ResponseError:
+    """A 3xx answer, refused: its status and where it pointed (the ``Location`` host)."""
+    location = response.headers.get("Location", "")
+    try:
+        host = urlsplit(location).hostname or "the same host"
+    except ValueError:
+        host = "an invalid location"
+    response.close()  # the body is not read: drop the connection
+    reason = f"redirect to {printable(host, 100)} not followed (the API never redirects)"
+    return ResponseError(reason, response.status, b"")
+
+
+async def _read(response: ClientResponse, limit: int) -> bytes:
+    """The whole body, or :class:`ResponseError` once it is known to exceed ``limit`` bytes."""
+    if response.content_length is not None and response.content_length > limit:
+        response.close()
+        raise _too_large(response.status, limit, b"")
+    body = bytearray()
+    while chunk := await response.content.read(_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            raise _too_large(response.status, limit, bytes(body[:_CHUNK]))
+    return bytes(body)
+
+
+def _too_large(status: int, limit: int, start: bytes) -> ResponseError:
+    return ResponseError(f"the response body exceeds {limit} bytes", status, start)
 
 
 def _log(request: Request, outcome: int | str, started: float) -> None:

@@ -110,6 +110,7 @@ class FundingApi(Namespace):
         return await exactly_once(
             lambda: self._send_withdrawal(args),
             lambda: self._find_withdrawal(client_id, ccy, amt),
+            confirmed=lambda answer: bool(answer.wd_id),
             policy=self._pipeline.retry,
             what="withdrawal",
             client_id=client_id,

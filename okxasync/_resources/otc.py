@@ -87,6 +87,7 @@ class OtcApi(Namespace):
         return await exactly_once(
             lambda: self._send_trade(args),
             lambda: self._find_trade(cl_t_req_id, quote_id),
+            confirmed=lambda answer: bool(answer.trade_id),
             policy=self._pipeline.retry,
             what="trade",
             client_id=cl_t_req_id,

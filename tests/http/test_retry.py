@@ -20,9 +20,10 @@ from okxasync._http.retry import clock_rejected, may_have_executed
 
 POLICY = RetryPolicy(attempts=4, initial_delay=0.5, max_delay=3.0, deadline=10.0)
 
+NOT_SENT = TransportError("refused", maybe_sent=False)
 TRANSIENT: list[OkxError] = [
     TransportError("timed out"),
-    TransportError("refused", maybe_sent=False),
+    NOT_SENT,
     APIError("50001", "busy", 503),
     APIError("50013", "busy", 200),
     APIError("50000", "server", 500),
@@ -46,9 +47,15 @@ def test_safe_calls_retry_transient_errors_with_bounded_jitter(error: OkxError) 
     assert POLICY.delay(error, 4, retry_safe=True, window=1.0) is None  # attempts spent
 
 
-@pytest.mark.parametrize("error", TRANSIENT + DEFINITE)
+@pytest.mark.parametrize("error", [e for e in TRANSIENT + DEFINITE if e is not NOT_SENT])
 def test_unsafe_calls_are_never_retried_blindly(error: OkxError) -> None:
     assert POLICY.delay(error, 1, retry_safe=False, window=1.0) is None
+
+
+def test_a_connection_never_opened_is_retried_even_for_unsafe_calls() -> None:
+    delay = POLICY.delay(NOT_SENT, 1, retry_safe=False, window=1.0)
+    assert delay is not None and 0 <= delay <= POLICY.initial_delay
+    assert POLICY.delay(NOT_SENT, POLICY.attempts, retry_safe=False, window=1.0) is None
 
 
 @pytest.mark.parametrize("error", DEFINITE)

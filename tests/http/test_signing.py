@@ -62,7 +62,8 @@ def test_iso_timestamp(ms: int, text: str) -> None:
 
 def test_credentials_headers_sign_with_the_same_timestamp() -> None:
     creds = Credentials("key-123456", SECRET, "pass phrase")
-    headers = creds.headers(TS_MS, "POST", "/api/v5/asset/withdrawal", WITHDRAW_BODY)
+    headers: dict[str, str] = {}
+    creds.headers(TS_MS, "POST", "/api/v5/asset/withdrawal", WITHDRAW_BODY).apply(headers)
     assert headers == {
         "OK-ACCESS-KEY": "key-123456",
         "OK-ACCESS-SIGN": "nzpwPmf6KR9tgI/F+nncU/gzjt11f/ErwWmJr6L/emg=",

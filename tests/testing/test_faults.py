@@ -18,7 +18,8 @@ BALANCES = "/api/v5/asset/balances"
 
 async def get(session: aiohttp.ClientSession, fake: FakeExchange, path: str) -> tuple[int, str]:
     """One signed GET; ``(0, "")`` when the connection was dropped or timed out."""
-    headers = Credentials(**fake.credentials).headers(fake._now_ms(), "GET", path, "")
+    headers: dict[str, str] = {}
+    Credentials(**fake.credentials).headers(fake._now_ms(), "GET", path, "").apply(headers)
     try:
         async with session.get(fake.url + path, headers=headers) as response:
             return response.status, await response.text()
@@ -106,8 +107,8 @@ async def withdraw_raw(fake: FakeExchange, client_id: str) -> int:
         }
     )
     path = "/api/v5/asset/withdrawal"
-    headers = signer.headers(fake._now_ms(), "POST", path, body)
-    headers["Content-Type"] = "application/json"
+    headers = {"Content-Type": "application/json"}
+    signer.headers(fake._now_ms(), "POST", path, body).apply(headers)
     async with plain_session() as session:
         try:
             async with session.post(fake.url + path, data=body, headers=headers) as response:
@@ -154,7 +155,8 @@ async def test_clock_skew_shifts_the_server_clock(skew_ms: int) -> None:
         assert abs(server_ms - time.time() * 1000 - skew_ms) < 1_000
         # A request signed with the real clock is refused, one with the server's is not.
         real_ms = int(time.time() * 1000)
-        headers = Credentials(**fake.credentials).headers(real_ms, "GET", BALANCES, "")
+        headers: dict[str, str] = {}
+        Credentials(**fake.credentials).headers(real_ms, "GET", BALANCES, "").apply(headers)
         async with session.get(fake.url + BALANCES, headers=headers) as response:
             assert (await response.json())["code"] == "50102"
         assert (await get(session, fake, BALANCES))[0] == 200
