@@ -60,7 +60,9 @@ class Client:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
         self.timeout = timeout
         if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
-            raise ValidationError(f"max_response_bytes must be a positive int: {max_response_bytes!r}")
+            raise ValidationError(
+                f"max_response_bytes must be a positive int: {max_response_bytes!r}"
+            )
         if limiter is not None and not isinstance(limiter, Limiter):
             raise ValidationError(f"limiter must implement okxasync.Limiter, got {limiter!r}")
         self._pipeline = Pipeline(

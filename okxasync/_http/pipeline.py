@@ -168,5 +168,3 @@ def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, 
         query = urlencode(wire, safe=",")
         return "GET", endpoint.path + ("?" + query if query else ""), ""
     return endpoint.method, endpoint.path, msgspec.json.encode(wire).decode()
-
-

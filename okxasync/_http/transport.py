@@ -26,7 +26,7 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -178,7 +178,7 @@ class _LoopSessions:
     holds them weakly, so a forgotten client is still garbage (and reported by aiohttp).
     """
 
-    _guards: set[asyncio.Task[None]] = set()  # strong references to running guard tasks
+    _guards: ClassVar[set[asyncio.Task[None]]] = set()  # strong references to running guards
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, headers: Mapping[str, str], timeout: float
@@ -218,7 +218,9 @@ class _LoopSessions:
                 await session.close()
 
 
-async def _close_at_shutdown(sessions: weakref.ref[_LoopSessions], done: asyncio.Future[None]) -> None:
+async def _close_at_shutdown(
+    sessions: weakref.ref[_LoopSessions], done: asyncio.Future[None]
+) -> None:
     try:
         await done
     finally:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -52,7 +54,8 @@ class Faults:
     ``rate``: share of GET requests answered with one of ``kinds`` (chosen uniformly);
     ``delay``: seconds a ``delay`` fault holds its answer; ``drop_after_commit`` /
     ``drop_before_commit``: shares of withdrawals and trades dropped after / before being
-    executed; ``seed``: seeds the draws.
+    executed; ``idle_close``: seconds of idleness after which a kept-alive connection is
+    treated as closed by the server (see the module docstring); ``seed``: seeds the draws.
     """
 
     rate: float = 0.0
@@ -60,6 +63,7 @@ class Faults:
     delay: float = 1.0
     drop_after_commit: float = 0.0
     drop_before_commit: float = 0.0
+    idle_close: float | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -72,6 +76,8 @@ class Faults:
             raise ValueError(f"kinds must be a non-empty subset of {FAULT_KINDS}: {self.kinds}")
         if self.delay < 0:
             raise ValueError(f"delay must not be negative: {self.delay}")
+        if self.idle_close is not None and not self.idle_close > 0:
+            raise ValueError(f"idle_close must be positive seconds or None: {self.idle_close}")
 
 
 class FaultInjector:
@@ -83,6 +89,8 @@ class FaultInjector:
     def __init__(self, faults: Faults | None = None) -> None:
         self.injected: Counter[str] = Counter()
         self.faults = faults or Faults()
+        # When each open connection last finished a request (transports held weakly).
+        self._last_used: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
 
     @property
     def faults(self) -> Faults:
@@ -116,13 +124,28 @@ class FaultInjector:
 
         @web.middleware
         async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-            if request.method == "GET":
-                return await self._get(request, handler)
-            if (request.method, request.path) in COMMITTING:
-                return await self._commit(request, handler)
-            return await handler(request)
+            if self._closed_while_idle(request):
+                self.injected["idle_close"] += 1
+                return drop(request)
+            try:
+                if request.method == "GET":
+                    return await self._get(request, handler)
+                if (request.method, request.path) in COMMITTING:
+                    return await self._commit(request, handler)
+                return await handler(request)
+            finally:
+                if request.transport is not None:
+                    self._last_used[request.transport] = time.monotonic()
 
         return inject_faults
+
+    def _closed_while_idle(self, request: web.Request) -> bool:
+        """Whether ``request`` came on a kept-alive connection idle for ``idle_close`` s."""
+        idle_close, connection = self._faults.idle_close, request.transport
+        if idle_close is None or connection is None:
+            return False
+        last = self._last_used.get(connection)
+        return last is not None and time.monotonic() - last >= idle_close
 
     async def _get(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         kind = self.draw_get()

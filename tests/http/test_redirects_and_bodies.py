@@ -1,0 +1,129 @@
+"""What a hostile or broken server answers cannot steer the client: redirects are refused,
+bodies are capped, and server text in error messages is truncated and escaped."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from aiohttp import web
+from server_helpers import CREDENTIALS, serve
+
+from okxasync import APIError, Client, OutcomeUnknownError, ResponseError, RetryPolicy
+
+FAST = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02, lookups=2, lookup_interval=0.01)
+BALANCES = "/api/v5/asset/balances"
+WITHDRAWAL = "/api/v5/asset/withdrawal"
+
+
+async def withdraw(client: Client) -> object:
+    return await client.funding.withdraw(
+        ccy="USDT", amt=Decimal("1.5"), dest="4", to_addr="TN4hxxxx", fee="1", client_id="rd1"
+    )
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_redirect_is_refused_and_nothing_goes_elsewhere(status: int) -> None:
+    async def elsewhere(request: web.Request) -> web.Response:
+        return web.json_response({"code": "0", "msg": "", "data": []})
+
+    async with serve(elsewhere) as (target, stolen):
+        # "localhost" reaches the same loopback server under another host name.
+        location = target.replace("127.0.0.1", "localhost")
+
+        async def redirecting(request: web.Request) -> web.Response:
+            return web.Response(status=status, headers={"Location": location + request.path_qs})
+
+        async with (
+            serve(redirecting) as (url, seen),
+            Client(base_url=url, retry=FAST, **CREDENTIALS) as client,
+        ):
+            with pytest.raises(ResponseError) as read:
+                await client.funding.balances()
+            with pytest.raises(OutcomeUnknownError) as money:
+                await withdraw(client)
+    assert stolen.requests == []  # neither the signed GET nor the withdrawal went there
+    assert read.value.status == status
+    for text in (str(read.value), str(money.value)):
+        assert f"HTTP {status}" in text and "redirect to localhost not followed" in text
+    # Not retried (a redirect is no transient failure); the withdrawal was not resent.
+    assert seen.requests[:2] == [f"GET {BALANCES}", f"POST {WITHDRAWAL}"]
+    assert seen.requests.count(f"POST {WITHDRAWAL}") == 1
+
+
+async def test_an_endless_body_is_cut_at_the_cap() -> None:
+    written = 0
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        nonlocal written
+        response = web.StreamResponse()
+        await response.prepare(request)
+        chunk = b"x" * 65536
+        try:
+            while written < 64 * 2**20:  # a bound for the test only, far above the cap
+                await response.write(chunk)
+                written += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client hung up
+        return response
+
+    async with (
+        serve(endless) as (url, seen),
+        Client(
+            base_url=url, retry=FAST, timeout=5.0, max_response_bytes=2**20, **CREDENTIALS
+        ) as client,
+    ):
+        with pytest.raises(ResponseError, match="exceeds 1048576 bytes") as info:
+            await client.funding.balances()
+    assert info.value.excerpt.startswith("xxxx")
+    assert len(seen.requests) == 1  # an oversized body is not retried
+    assert written < 16 * 2**20  # the client stopped reading (socket buffers aside)
+
+
+async def test_the_default_cap_is_16_mib_and_a_declared_length_is_checked_first() -> None:
+    sizes = iter([16 * 2**20 + 1, 16 * 2**20])
+
+    async def big(request: web.Request) -> web.Response:
+        size = next(sizes)
+        body = b'{"code":"0","msg":"","data":[]}'
+        return web.Response(body=body + b" " * (size - len(body)), content_type="application/json")
+
+    async with serve(big) as (url, _), Client(base_url=url, retry=FAST, **CREDENTIALS) as client:
+        with pytest.raises(ResponseError, match=f"exceeds {16 * 2**20} bytes"):
+            await client.funding.balances()
+        assert await client.funding.balances() == []  # exactly at the cap is accepted
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5])
+def test_the_cap_must_be_a_positive_int(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        Client(base_url="http://127.0.0.1:1", max_response_bytes=bad, **CREDENTIALS)  # type: ignore[arg-type]
+
+
+FORGED = "fine\n2026-01-01 00:00:00 CRITICAL okxasync: forged line\x1b[2J\x1b[31mred\u2028"
+
+
+async def test_server_text_in_error_messages_is_truncated_and_escaped() -> None:
+    answers = iter(
+        [
+            web.json_response({"code": "51000", "msg": FORGED + "m" * 1_000_000, "data": []}),
+            web.Response(status=404, text=FORGED + "b" * 1_000_000, content_type="text/html"),
+        ]
+    )
+
+    async def forging(request: web.Request) -> web.Response:
+        return next(answers)
+
+    async with serve(forging) as (url, _), Client(base_url=url, retry=FAST, **CREDENTIALS) as c:
+        with pytest.raises(APIError) as api:
+            await c.funding.balances()
+        with pytest.raises(ResponseError) as response:
+            await c.funding.balances()
+    for error in (api.value, response.value):
+        text = str(error)
+        assert len(text) < 600
+        assert "\n" not in text and "\x1b" not in text and "\u2028" not in text
+        assert text.isprintable()
+        assert "\\x1b[31m" in text  # shown escaped, not dropped
+    assert "fine\\n2026-01-01" in str(api.value)  # a body excerpt shows it as a space
+    assert api.value.msg.startswith(FORGED)  # the attribute keeps what the server said
