@@ -4,7 +4,7 @@
     ├── APIError                 the envelope's code != "0" (.code, .msg, .status)
     │   ├── RateLimitError       50011 / 58102 / HTTP 429, after the client's own retries
     │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
-    ├── ResponseError            the body is not a valid envelope (.status, .excerpt)
+    ├── ResponseError            not a valid envelope, a redirect, a body over the cap
     ├── PagingError              more records share one millisecond than a page holds
     ├── TransportError           connection failures and timeouts, after retries
     ├── LimiterUnavailableError  the shared rate limiter (Redis) cannot be reached; nothing sent
@@ -46,7 +46,7 @@ class APIError(OkxError):
         self.code = code
         self.msg = msg
         self.status = status
-        #: Seconds from the ``Retry-After`` header, when the server sent one.
+        #: Seconds from the ``Retry-After`` header (seconds or an HTTP date), when sent.
         self.retry_after: float | None = None
         shown = printable(msg) or "(no message)"
         super().__init__(f"OKX API error {printable(code, 20)} (HTTP {status}): {shown}")
@@ -66,7 +66,9 @@ class AuthenticationError(APIError):
 
 
 class ResponseError(OkxError):
-    """The response body is not the JSON envelope (HTML page, truncated, wrong types)."""
+    """The answer cannot be used: the body is not the JSON envelope (HTML page, truncated,
+    wrong types), it is larger than the client's cap, or it is a redirect (never followed).
+    The message shows server text truncated and escaped (see :func:`printable`)."""
 
     def __init__(self, reason: str, status: int, body: bytes) -> None:
         self.reason = reason

@@ -210,12 +210,14 @@ class _LoopSessions:
         return session
 
     async def aclose(self) -> None:
+        """Close the sessions, if called in their loop (else the guard does, or did)."""
+        if asyncio.get_running_loop() is not self.loop:
+            return
         if not self._done.done():
             self._done.set_result(None)
         made, self._made = self._made, {}
-        if asyncio.get_running_loop() is self.loop:  # else the guard closes them
-            for session in made.values():
-                await session.close()
+        for session in made.values():
+            await session.close()
 
 
 async def _close_at_shutdown(
