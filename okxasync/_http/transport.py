@@ -278,7 +278,7 @@ def _log(request: Request, outcome: int | str, started: float) -> None:
     status = f"HTTP {outcome}" if isinstance(outcome, int) else outcome
     path = bare_path(request.path)
     logger.log(
-        logging.DEBUG if isinstance(outcome, int) and outcome < 400 else logging.INFO,
+        logging.DEBUG if isinstance(outcome, int) and outcome < 300 else logging.INFO,
         "%s %s -> %s in %.1f ms (attempt %d, rate-limit wait %.3f s)",
         request.method,
         path,
