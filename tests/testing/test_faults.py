@@ -162,6 +162,20 @@ async def test_clock_skew_shifts_the_server_clock(skew_ms: int) -> None:
         assert (await get(session, fake, BALANCES))[0] == 200
 
 
+async def test_idle_close_drops_only_requests_on_connections_idle_too_long() -> None:
+    async with (
+        FakeExchange(enforce_limits=False, faults=Faults(idle_close=0.2)) as fake,
+        plain_session() as session,
+    ):
+        assert (await get(session, fake, BALANCES))[0] == 200  # a new connection
+        assert (await get(session, fake, BALANCES))[0] == 200  # reused at once
+        await asyncio.sleep(0.3)
+        assert (await get(session, fake, BALANCES))[0] == 0  # reused after 0.3 s: dropped
+        assert (await get(session, fake, BALANCES))[0] == 200  # the next one is new again
+    assert fake.injected["idle_close"] == 1
+    assert [r.status for r in fake.requests] == [200, 200, 0, 200]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -171,6 +185,7 @@ async def test_clock_skew_shifts_the_server_clock(skew_ms: int) -> None:
         {"kinds": ()},
         {"kinds": ("meteor",)},
         {"delay": -1.0},
+        {"idle_close": 0.0},
     ],
 )
 def test_faults_reject_nonsense(bad: dict[str, object]) -> None:
