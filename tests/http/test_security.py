@@ -114,7 +114,7 @@ async def test_no_secret_in_logs_errors_or_traceback_locals(
     assert {okxasync.TransportError, okxasync.ResponseError, okxasync.APIError} <= kinds
     assert {OutcomeUnknownError, AuthenticationError} <= kinds
     everything = caplog.text + "\n".join(describe(e) for e in errors)
-    assert "headers=" in everything  # the signed headers were among the locals looked at
+    assert "AuthHeaders(" in everything  # the signed headers were among the locals looked at
     secrets = [fake.credentials["secret_key"], fake.credentials["passphrase"]]
     sent = signatures(fake)
     assert len(sent) > 10
