@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from okxasync.testing import Credentials
+from okxasync.testing import FakeCredentials
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: Credentials for the servers below (they do not check signatures).
-CREDENTIALS = Credentials(
+CREDENTIALS = FakeCredentials(
     api_key="key-abcdef", secret_key="s3cret-K3y-value", passphrase="pass-Phr4se"
 )
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 
 from okxasync import Client, OkxError, OutcomeUnknownError, Rate, RetryPolicy, ValidationError
-from okxasync.testing import Credentials, FakeExchange
+from okxasync.testing import FakeCredentials, FakeExchange
 
 WIDE = {"funding": Rate(500, 1.0), "otc": Rate(500, 1.0)}
-CREDS = Credentials(api_key="k", secret_key="s", passphrase="p")
+CREDS = FakeCredentials(api_key="k", secret_key="s", passphrase="p")
 
 
 @pytest.mark.parametrize(
