@@ -139,27 +139,34 @@ class Pipeline:
         queued = time.monotonic()
         # The slot's block covers the decoding: a rejection raised there frees it as such.
         async with self.scheduler.slot(endpoint.group, priority):
-            request = Request(
-                method,
-                path,
-                body,
-                # Signed now, after the wait. AuthHeaders is no mapping and masks its repr,
-                # so no frame shows the signature or passphrase (tracebacks, debuggers).
-                self.credentials.headers(self.clock.now_ms(), method, path, body)
-                if endpoint.signed
-                else None,
-                # A withdrawal or trade goes out on a new connection: one the server closed
-                # while it sat idle would make its outcome unknown.
-                fresh=not endpoint.retry_safe,
-                attempt=attempt,
-                rate_wait=time.monotonic() - queued,
-            )
+            request = self._request(endpoint, method, path, body, attempt, queued)
             exchange = await self.transport.send(request)
             try:
                 return decode(endpoint.record, exchange.body, exchange.status)
             except APIError as error:
                 error.retry_after = retry_after(exchange.headers.get("Retry-After"))
                 raise
+
+    def _request(
+        self, endpoint: Endpoint[R], method: str, path: str, body: str, attempt: int, queued: float
+    ) -> Request:
+        """The request to send now, signed now (after the wait for a slot since ``queued``).
+
+        Its signed headers are an ``AuthHeaders``: no mapping, with a masked repr, so no
+        frame shows the signature or passphrase (tracebacks, debuggers, error trackers).
+        A withdrawal or trade (not ``retry_safe``) asks for a new connection: a kept-alive
+        one the server closed while it sat idle would make its outcome unknown.
+        """
+        signed = endpoint.signed
+        return Request(
+            method,
+            path,
+            body,
+            self.credentials.headers(self.clock.now_ms(), method, path, body) if signed else None,
+            fresh=not endpoint.retry_safe,
+            attempt=attempt,
+            rate_wait=time.monotonic() - queued,
+        )
 
 
 def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, str]:
