@@ -1,4 +1,5 @@
-"""The client: configuration, the namespaces (``funding``, ``otc``) and the lifecycle."""
+"""The client: configuration, the namespaces (``funding``, ``otc``, ``convert``) and the
+lifecycle."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ._http.retry import RetryPolicy
 from ._http.signing import mask
 from ._http.transport import DEFAULT_MAX_BODY, AiohttpTransport
 from ._ratelimit import Limiter, Rate, RateLimitStats, Scheduler, check_rates
-from ._resources import FundingApi, OtcApi
+from ._resources import ConvertApi, FundingApi, OtcApi
 
 __all__ = ["Client"]
 
@@ -90,6 +91,11 @@ class Client:
     def otc(self) -> OtcApi:
         """OTC RFQ quotes and trades (rate group ``otc``)."""
         return OtcApi(self._pipeline)
+
+    @cached_property
+    def convert(self) -> ConvertApi:
+        """OKX Convert: quotes and trades between currencies (rate group ``funding``)."""
+        return ConvertApi(self._pipeline)
 
     @property
     def retry(self) -> RetryPolicy:

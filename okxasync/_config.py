@@ -1,20 +1,82 @@
 """Where and as whom the client connects: hosts, the base URL check, credentials.
 
 Read once, when a ``Client`` is built; nothing here touches the network.
+
+OKX serves each account from the site it was registered on, and a key only works there:
+
+==================  ============================  ==========================================
+account             REST (``base_url``)           business WebSocket (production / demo)
+==================  ============================  ==========================================
+global (okx.com)    :data:`OKX`                   :data:`OKX_WS` / :data:`OKX_DEMO_WS`
+US and Australia    :data:`OKX_US`                :data:`OKX_US_WS` / :data:`OKX_US_DEMO_WS`
+EEA (my.okx.com)    :data:`OKX_EEA`               :data:`OKX_EEA_WS` / :data:`OKX_EEA_DEMO_WS`
+==================  ============================  ==========================================
+
+Demo trading uses the same REST hosts with ``demo=True`` (header ``x-simulated-trading: 1``)
+and its own WebSocket hosts. A key sent to another region's host is refused with code
+``50119`` "API key doesn't exist" (HTTP 401), raised as :class:`AuthenticationError`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ._errors import ValidationError
 from ._http.signing import Credentials
 
-__all__ = ["OKLINK", "OKX", "base_url", "check_base_url", "credentials"]
+__all__ = [
+    "BUSINESS_WS",
+    "OKLINK",
+    "OKX",
+    "OKX_DEMO_WS",
+    "OKX_EEA",
+    "OKX_EEA_DEMO_WS",
+    "OKX_EEA_WS",
+    "OKX_US",
+    "OKX_US_DEMO_WS",
+    "OKX_US_WS",
+    "OKX_WS",
+    "base_url",
+    "check_base_url",
+    "credentials",
+]
 
+#: OKLink's institutional API (funding, OTC RFQ).
 OKLINK = "https://www.oklink.com"
-OKX = "https://www.okx.com"
+#: OKX, global accounts (production and demo trading). Formerly ``https://www.okx.com``.
+OKX = "https://openapi.okx.com"
+#: OKX, accounts registered in the US or Australia (app.okx.com).
+OKX_US = "https://us.okx.com"
+#: OKX, accounts registered in the European Economic Area (my.okx.com).
+OKX_EEA = "https://eea.okx.com"
+
+_BUSINESS = ":8443/ws/v5/business"
+#: OKX business WebSocket (deposit and withdrawal pushes), global accounts.
+OKX_WS = "wss://ws.okx.com" + _BUSINESS
+#: ... global accounts, demo trading.
+OKX_DEMO_WS = "wss://wspap.okx.com" + _BUSINESS
+#: ... US and Australian accounts.
+OKX_US_WS = "wss://wsus.okx.com" + _BUSINESS
+#: ... US and Australian accounts, demo trading.
+OKX_US_DEMO_WS = "wss://wsuspap.okx.com" + _BUSINESS
+#: ... EEA accounts.
+OKX_EEA_WS = "wss://wseea.okx.com" + _BUSINESS
+#: ... EEA accounts, demo trading.
+OKX_EEA_DEMO_WS = "wss://wseeapap.okx.com" + _BUSINESS
+
+#: REST host name -> (production, demo) business WebSocket URL; the sites' own names
+#: (www.okx.com, app.okx.com, my.okx.com) map like their API hosts. OKLink has none.
+BUSINESS_WS: Mapping[str, tuple[str, str]] = {
+    "openapi.okx.com": (OKX_WS, OKX_DEMO_WS),
+    "www.okx.com": (OKX_WS, OKX_DEMO_WS),
+    "okx.com": (OKX_WS, OKX_DEMO_WS),
+    "us.okx.com": (OKX_US_WS, OKX_US_DEMO_WS),
+    "app.okx.com": (OKX_US_WS, OKX_US_DEMO_WS),
+    "eea.okx.com": (OKX_EEA_WS, OKX_EEA_DEMO_WS),
+    "my.okx.com": (OKX_EEA_WS, OKX_EEA_DEMO_WS),
+}
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 

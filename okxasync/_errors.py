@@ -3,7 +3,8 @@
     OkxError
     ├── APIError                 the envelope's code != "0" (.code, .msg, .status)
     │   ├── RateLimitError       50011 / 58102 / HTTP 429, after the client's own retries
-    │   └── AuthenticationError  50100-50113: key, passphrase, signature, timestamp
+    │   └── AuthenticationError  50100-50113, 50119: key (or region), passphrase, signature,
+    │                            timestamp
     ├── ResponseError            not a valid envelope, a redirect, a body over the cap
     ├── PagingError              more records share one millisecond than a page holds
     ├── TransportError           connection failures and timeouts, after retries
@@ -48,8 +49,10 @@ class APIError(OkxError):
         self.status = status
         #: Seconds from the ``Retry-After`` header (seconds or an HTTP date), when sent.
         self.retry_after: float | None = None
+        hint = CODE_HINTS.get(code)
         shown = printable(msg) or "(no message)"
-        super().__init__(f"OKX API error {printable(code, 20)} (HTTP {status}): {shown}")
+        text = f"OKX API error {printable(code, 20)} (HTTP {status}): {shown}"
+        super().__init__(f"{text} ({hint})" if hint else text)
 
     def __reduce__(self) -> tuple[type[APIError], tuple[str, str, int]]:
         return (type(self), (self.code, self.msg, self.status))
@@ -62,7 +65,8 @@ class RateLimitError(APIError):
 
 
 class AuthenticationError(APIError):
-    """Codes 50100-50113: bad key, passphrase, signature or timestamp."""
+    """Codes 50100-50113 and 50119: bad key, passphrase, signature or timestamp; a key the
+    host does not know (50119, on OKX usually a key of another region's site)."""
 
 
 class ResponseError(OkxError):
@@ -167,10 +171,27 @@ def printable(text: str, limit: int = EXCERPT_CHARS) -> str:
 RATE_LIMIT_CODES = frozenset({"50011", "58102"})
 
 
+#: Envelope codes with a class of their own (codes not listed: :class:`APIError`).
+#: Ranges of the V5 API: 50xxx general, 58xxx funding (transfers, withdrawals,
+#: deposits), 529xx Convert; their other codes are plain :class:`APIError` s whose
+#: ``code`` says what was refused (see the README's "Errors").
+CODE_CLASSES: dict[str, type[APIError]] = {
+    **{code: RateLimitError for code in RATE_LIMIT_CODES},  # the API's own, funding's
+    **{str(code): AuthenticationError for code in range(50100, 50114)},
+    "50119": AuthenticationError,  # API key doesn't exist: on OKX, often the wrong region
+}
+#: Extra words for codes whose message misleads, appended to the error's text.
+CODE_HINTS: dict[str, str] = {
+    "50119": (
+        "on OKX a key only works on the host of the site it was created on: "
+        "okxasync.OKX (global), OKX_US (US, Australia) or OKX_EEA (EEA)"
+    ),
+    "58124": "the transfer is accepted and still processing; see transfer_state()",
+}
+
+
 def error_class(code: str, status: int) -> type[APIError]:
-    """The exception class for an envelope ``code`` and HTTP ``status``."""
-    if code in RATE_LIMIT_CODES or status == 429:
+    """The exception class for an envelope ``code`` and HTTP ``status`` (429: rate limit)."""
+    if status == 429:
         return RateLimitError
-    if code.isdigit() and 50100 <= int(code) <= 50113:
-        return AuthenticationError
-    return APIError
+    return CODE_CLASSES.get(code, APIError)

@@ -246,7 +246,8 @@ def test_base_url_must_be_https_unless_loopback() -> None:
     with pytest.raises(ValidationError):
         Client(base_url="ftp://localhost", **creds)
     assert Client(base_url="http://127.0.0.1:8080/", **creds).base_url == "http://127.0.0.1:8080"
-    assert Client(base_url=okxasync.OKX, **creds).base_url == "https://www.okx.com"
+    assert Client(base_url=okxasync.OKX, **creds).base_url == "https://openapi.okx.com"
+    assert Client(base_url=okxasync.OKX_EEA, **creds).base_url == "https://eea.okx.com"
 
 
 async def test_repr_logs_and_errors_are_secret_free(

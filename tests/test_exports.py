@@ -33,6 +33,16 @@ CONTRACT = {
     "WithdrawalState",
     "BillType",
     "TradeState",
+    # Phase 2
+    "OKX_US",
+    "OKX_EEA",
+    "Transfer",
+    "TransferState",
+    "DepositWithdrawStatus",
+    "ConvertCurrency",
+    "ConvertPair",
+    "ConvertQuote",
+    "ConvertTrade",
 }
 
 
@@ -47,7 +57,14 @@ def test_all_is_sorted_and_public_modules_match() -> None:
     for name in models.__all__:
         assert getattr(okxasync, name) is getattr(models, name)
     assert okxasync.OKLINK == "https://www.oklink.com"
-    assert okxasync.OKX == "https://www.okx.com"
+    assert okxasync.OKX == "https://openapi.okx.com"
+    assert (okxasync.OKX_US, okxasync.OKX_EEA) == ("https://us.okx.com", "https://eea.okx.com")
+    assert okxasync.OKX_WS == "wss://ws.okx.com:8443/ws/v5/business"
+    assert okxasync.OKX_DEMO_WS == "wss://wspap.okx.com:8443/ws/v5/business"
+    assert okxasync.OKX_US_WS == "wss://wsus.okx.com:8443/ws/v5/business"
+    assert okxasync.OKX_US_DEMO_WS == "wss://wsuspap.okx.com:8443/ws/v5/business"
+    assert okxasync.OKX_EEA_WS == "wss://wseea.okx.com:8443/ws/v5/business"
+    assert okxasync.OKX_EEA_DEMO_WS == "wss://wseeapap.okx.com:8443/ws/v5/business"
 
 
 def test_exported_objects_belong_to_the_package() -> None:

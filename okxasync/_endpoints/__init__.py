@@ -6,7 +6,7 @@ path, method, rate group or retry-safety is written once, here.
 
 from __future__ import annotations
 
-from . import funding, otc, public
+from . import convert, funding, otc, public
 from .base import GROUPS, Endpoint
 
 __all__ = ["ALL", "GROUPS", "Endpoint", "find"]
@@ -14,7 +14,7 @@ __all__ = ["ALL", "GROUPS", "Endpoint", "find"]
 #: Every endpoint of every API area.
 ALL: tuple[Endpoint[object], ...] = tuple(
     value
-    for module in (public, funding, otc)
+    for module in (public, funding, otc, convert)
     for value in vars(module).values()
     if isinstance(value, Endpoint)
 )

@@ -117,6 +117,13 @@ def _client_id(name: str, value: object) -> str:
     return value
 
 
+def _bool_text(name: str, value: object) -> str:
+    """A bool as the API's text ``"true"`` / ``"false"``."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return "true" if value else "false"
+
+
 def _ms(name: str, value: object) -> str:
     return str(to_ms(name, value))
 
@@ -158,6 +165,7 @@ class Param:
 
 
 CCY1 = _one_ccy
+BOOL_TEXT = _bool_text
 TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
     _text,
     _ccy,

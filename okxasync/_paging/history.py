@@ -64,19 +64,22 @@ def iter_time_paged(
     limit = check_count("page_size", page_size, MAX_PAGE)
     workers = check_count("concurrency", concurrency, MAX_CONCURRENCY)
     ccys: Sequence[str | None] = ccy_codes("ccy", filters.get("ccy")) or [None]
-    encode(endpoint.params, {**filters, "ccy": ccys[0], **cursor_args(lo, hi, limit)})
+    encode(endpoint.params, {**_for(filters, ccys[0]), **cursor_args(lo, hi, limit)})
     if len(ccys) == 1:
-        pager = _time_pager(client, endpoint, {**filters, "ccy": ccys[0]}, limit)
+        pager = _time_pager(client, endpoint, _for(filters, ccys[0]), limit)
         return HistoryIterator(_time_source(pager, lo, hi, workers))
     gate = asyncio.Semaphore(workers) if workers > 1 else None  # 1: first pages at once
     share = math.ceil(workers / len(ccys))
     sources = [
-        _time_source(
-            _time_pager(client, endpoint, {**filters, "ccy": c}, limit, gate), lo, hi, share
-        )
+        _time_source(_time_pager(client, endpoint, _for(filters, c), limit, gate), lo, hi, share)
         for c in ccys
     ]
     return HistoryIterator(Merged(sources) if workers == 1 else Interleaved(sources))
+
+
+def _for(filters: Mapping[str, object], ccy: str | None) -> dict[str, object]:
+    """``filters`` for one currency (unchanged for endpoints without a ``ccy`` filter)."""
+    return {**filters, "ccy": ccy} if "ccy" in filters else dict(filters)
 
 
 def _time_pager(

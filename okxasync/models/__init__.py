@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from ._base import OpenEnum as OpenEnum
 from ._base import ms_to_datetime as ms_to_datetime
+from .convert import (
+    ConvertCurrency,
+    ConvertPair,
+    ConvertQuote,
+    ConvertTrade,
+    ConvertTradeState,
+)
+from .funding import CANCELLABLE_WITHDRAWAL_STATES as CANCELLABLE_WITHDRAWAL_STATES
 from .funding import (
+    AccountType,
     Balance,
     Bill,
     BillType,
@@ -22,10 +31,16 @@ from .funding import (
     Deposit,
     DepositAddress,
     DepositState,
+    DepositWithdrawStatus,
+    Transfer,
+    TransferState,
+    TransferStatus,
+    TransferType,
     Withdrawal,
     WithdrawalRecord,
     WithdrawalState,
 )
+from .funding import WithdrawalId as WithdrawalId
 from .otc import (
     HistoryPage,
     HistoryTrade,
@@ -38,13 +53,20 @@ from .otc import (
 from .otc import InstrumentList as InstrumentList
 
 __all__ = [
+    "AccountType",
     "Balance",
     "Bill",
     "BillType",
+    "ConvertCurrency",
+    "ConvertPair",
+    "ConvertQuote",
+    "ConvertTrade",
+    "ConvertTradeState",
     "Currency",
     "Deposit",
     "DepositAddress",
     "DepositState",
+    "DepositWithdrawStatus",
     "HistoryPage",
     "HistoryTrade",
     "Quote",
@@ -52,6 +74,10 @@ __all__ = [
     "Side",
     "Trade",
     "TradeState",
+    "Transfer",
+    "TransferState",
+    "TransferStatus",
+    "TransferType",
     "Withdrawal",
     "WithdrawalRecord",
     "WithdrawalState",
