@@ -22,7 +22,15 @@ from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._data import Mixed, Row, deposit, withdrawal
 from okxasync.testing._random import HISTORY_SPAN_MS, client_id, fmt, pick_coin, random_amount
 
-__all__ = ["BLOCK", "CLUSTER_PATTERNS", "GeneratedHistory", "Kind"]
+__all__ = [
+    "ARCHIVE_START_MS",
+    "BLOCK",
+    "CLUSTER_PATTERNS",
+    "Archive",
+    "ArchivedBills",
+    "GeneratedHistory",
+    "Kind",
+]
 
 Kind = Literal["deposits", "withdrawals", "bills"]
 BLOCK = 16
@@ -133,3 +141,51 @@ def _bill(rng: random.Random, ts: int, bill_id: int) -> Row:
         "type": kind,
         "ts": str(ts),
     }
+
+
+#: 2021-02-01T00:00:00Z: the bills archive (``/asset/bills-history``) starts here.
+ARCHIVE_START_MS = 1_612_137_600_000
+_ARCHIVE_ID_BASE = 100_000_000  # below every seeded or generated recent bill
+
+
+class ArchivedBills(GeneratedHistory):
+    """``size`` bills older than ``newest_ms``, back to 2021-02-01, in the same
+    same-millisecond clusters as :class:`GeneratedHistory` (they straddle page boundaries).
+    Ids stay below those of the recent bills; ids and times fall together."""
+
+    def __init__(self, size: int, *, seed: int, newest_ms: int) -> None:
+        super().__init__("bills", size, seed=seed, now_ms=newest_ms, addresses={}, account_id="")
+        self.newest_ms = newest_ms
+        self.step_ms = max(1, (newest_ms - ARCHIVE_START_MS) // max(size, 1))
+
+    def record_id(self, i: int) -> int:
+        return _ARCHIVE_ID_BASE + (self.size - i) * 1000 + (i * 7919) % 997
+
+    def insert(self, index: int, record: Row) -> None:
+        raise ValueError("the archive's old part is read-only; new bills go to the recent list")
+
+
+class Archive(Sequence[Row]):
+    """The bills archive: the live recent bills (``recent``, newest first, changing as
+    bills are added), then the archived ones (``old``), as one newest-first sequence."""
+
+    def __init__(self, recent: Sequence[Row], old: Sequence[Row]) -> None:
+        self.recent = recent
+        self.old = old
+
+    def __len__(self) -> int:
+        return len(self.recent) + len(self.old)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        recent = len(self.recent)
+        return self.recent[index] if index < recent else self.old[index - recent]

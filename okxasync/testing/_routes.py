@@ -21,17 +21,23 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from okxasync._endpoints import Endpoint as ClientEndpoint
-from okxasync._endpoints import funding, otc, public
+from okxasync._endpoints import convert, funding, otc, public
 from okxasync.testing import _checks as checks
+from okxasync.testing import _routes_okx as okx
 from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal, Secrets, param_error
 from okxasync.testing._data import Row
+from okxasync.testing._routes_history import (
+    bills,
+    bills_history,
+    deposit_history,
+    withdrawal_history,
+)
 from okxasync.testing._state import (
     ExchangeState,
     QuoteRequest,
     TradeRequest,
     Withdraw,
-    page_newest_first,
 )
 
 __all__ = ["ROUTES", "Backend", "RecordedRequest", "Route", "make_app"]
@@ -208,51 +214,6 @@ def deposit_address(backend: Backend, params: Params) -> Data:
     return rows
 
 
-DEPOSIT_STATES = ("0", "1", "2", "8", "12", "13")
-WITHDRAWAL_STATES = ("-3", "-2", "-1", "0", "1", "2", "3", "4", "5")
-BILL_TYPES = ("1", "2", "13")
-
-
-def _history(
-    records: Sequence[Row], params: Params, filters: Mapping[str, tuple[str, ...]]
-) -> Data:
-    """A newest-first page; ``filters`` maps filter params to allowed values (() = any)."""
-    match: dict[str, str] = {}
-    for name, allowed in filters.items():
-        if name == "clientId":
-            value = checks.client_id(params)
-        elif allowed:
-            value = checks.choice(params, name, allowed, required=False)
-        else:
-            value = checks.optional_str(params, name)
-        if value is not None:
-            match[name] = value
-    if "," in match.get("ccy", ""):
-        raise param_error("ccy", "error: a single currency is expected")
-    return page_newest_first(
-        records,
-        after=checks.optional_int(params, "after"),
-        before=checks.optional_int(params, "before"),
-        limit=checks.limit(params),
-        match=match,
-    )
-
-
-def deposit_history(backend: Backend, params: Params) -> Data:
-    filters = {"ccy": (), "depId": (), "txId": (), "state": DEPOSIT_STATES}
-    return _history(backend.state.deposits, params, filters)
-
-
-def withdrawal_history(backend: Backend, params: Params) -> Data:
-    filters = {"ccy": (), "wdId": (), "clientId": (), "txId": (), "state": WITHDRAWAL_STATES}
-    return _history(backend.state.withdrawals, params, filters)
-
-
-def bills(backend: Backend, params: Params) -> Data:
-    filters = {"ccy": (), "type": BILL_TYPES, "clientId": ()}
-    return _history(backend.state.bills, params, filters)
-
-
 def withdrawal(backend: Backend, params: Params) -> Data:
     """POST /asset/withdrawal; ``fee`` may be ``"0"`` (internal transfers)."""
     ccy = checks.required_str(params, "ccy")
@@ -387,6 +348,16 @@ ROUTES: tuple[Route, ...] = (
     Route(otc.RFQ_TRADE, rfq_trade),
     Route(otc.RFQ_GET_TRADE, rfq_get_trade),
     Route(otc.RFQ_HISTORY, rfq_history),
+    Route(funding.BILLS_HISTORY, bills_history),
+    Route(funding.TRANSFER, okx.transfer),
+    Route(funding.TRANSFER_STATE, okx.transfer_state),
+    Route(funding.CANCEL_WITHDRAWAL, okx.cancel_withdrawal),
+    Route(funding.DEPOSIT_WITHDRAW_STATUS, okx.deposit_withdraw_status),
+    Route(convert.CONVERT_CURRENCIES, okx.convert_currencies),
+    Route(convert.CONVERT_PAIR, okx.convert_pair),
+    Route(convert.CONVERT_ESTIMATE_QUOTE, okx.convert_quote),
+    Route(convert.CONVERT_TRADE, okx.convert_trade),
+    Route(convert.CONVERT_HISTORY, okx.convert_history),
 )
 
 

@@ -17,7 +17,7 @@ from okxasync.testing._faults import FaultInjector, Faults
 from okxasync.testing._latency import simulated_latency
 from okxasync.testing._limits import ArrivalLimits
 from okxasync.testing._routes import Backend, RecordedRequest, make_app
-from okxasync.testing._state import DEFAULT_QUOTE_TTL_MS, ExchangeState
+from okxasync.testing._state import DEFAULT_ARCHIVE_SIZE, DEFAULT_QUOTE_TTL_MS, ExchangeState
 
 __all__ = ["FakeCredentials", "FakeExchange"]
 
@@ -43,7 +43,10 @@ class FakeExchange:
     so a skewed server refuses an unsynced client's timestamps with 50102.
     ``latency`` (seconds) delays every answer by a simulated network round trip;
     ``history_size`` serves that many deposits, withdrawals and bills each,
-    generated on demand (e.g. 1,000,000 without holding them in memory).
+    generated on demand (e.g. 1,000,000 without holding them in memory); ``archive_size``
+    older bills make the bills archive back to 2021-02-01 (``/asset/bills-history``).
+    Transfers, withdrawal cancels and Convert are served too (``fake.state.moves``,
+    ``fake.state.convert``).
     Error codes are listed in ``okxasync.testing._checks``.
 
     Rate limits are enforced like a strict server (``okxasync.testing._limits``): per
@@ -72,6 +75,7 @@ class FakeExchange:
         retry_after: bool = False,
         latency: float = 0.0,
         history_size: int | None = None,
+        archive_size: int = DEFAULT_ARCHIVE_SIZE,
         faults: Faults | None = None,
         clock_skew_ms: int = 0,
     ) -> None:
@@ -83,7 +87,11 @@ class FakeExchange:
         self.clock_skew_ms = clock_skew_ms
         now_ms = self._now_ms() if now_ms is None else now_ms
         self.state = ExchangeState(
-            seed, now_ms=now_ms, quote_ttl_ms=quote_ttl_ms, history_size=history_size
+            seed,
+            now_ms=now_ms,
+            quote_ttl_ms=quote_ttl_ms,
+            history_size=history_size,
+            archive_size=archive_size,
         )
         self._injector = FaultInjector(faults)
         self.requests: list[RecordedRequest] = []

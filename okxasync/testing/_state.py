@@ -9,78 +9,34 @@ so a lazily generated history can replace one later.
 
 from __future__ import annotations
 
-import bisect
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal, param_error
+from okxasync.testing._convert import ConvertDesk
 from okxasync.testing._data import Mixed, Row, generate, trade_id
-from okxasync.testing._generated import GeneratedHistory, Kind
+from okxasync.testing._generated import Archive, ArchivedBills, GeneratedHistory, Kind
+from okxasync.testing._lists import insert_newest_first, numeric_key, page_newest_first
+from okxasync.testing._moves import Moves
 from okxasync.testing._random import fmt
 
-__all__ = ["ExchangeState", "RfqHistorySlice", "QuoteRequest", "TradeRequest", "Withdraw"]
+__all__ = [
+    "ExchangeState",
+    "QuoteRequest",
+    "RfqHistorySlice",
+    "TradeRequest",
+    "Withdraw",
+    "insert_newest_first",
+    "page_newest_first",
+]
 
 DEFAULT_QUOTE_TTL_MS = 15_000
+DEFAULT_ARCHIVE_SIZE = 3_000  # archived bills older than the recent ones
 QUOTE_SPREAD = Decimal("0.001")  # each side, relative to the mid
-
-
-def _ts(record: Row) -> int:
-    return int(record["ts"])
-
-
-def page_newest_first(
-    records: Sequence[Row],
-    *,
-    after: int | None,
-    before: int | None,
-    limit: int,
-    match: Mapping[str, str],
-) -> list[Row]:
-    """Up to ``limit`` records with ``before < ts < after`` whose fields equal ``match``.
-
-    ``records`` is newest first; the newest matching records are returned.
-    """
-    start = 0
-    if after is not None:  # skip everything at or newer than ``after``
-        start = bisect.bisect_right(records, -after, key=lambda r: -_ts(r))
-    out: list[Row] = []
-    for index in range(start, len(records)):
-        record = records[index]
-        if before is not None and _ts(record) <= before:
-            break
-        if all(record.get(key) == value for key, value in match.items()):
-            out.append(record)
-            if len(out) == limit:
-                break
-    return out
-
-
-def insert_newest_first(
-    records: list[Row] | GeneratedHistory, record: Row, sort_key: Callable[[Row], object]
-) -> None:
-    """Insert keeping the list ordered by ``sort_key`` descending."""
-    index = bisect.bisect_left(records, _Desc(sort_key(record)), key=lambda r: _Desc(sort_key(r)))
-    records.insert(index, record)
-
-
-class _Desc:
-    """Reverses comparisons, to bisect a descending list."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Desc) -> bool:
-        return bool(self.value > other.value)  # type: ignore[operator]
-
-
-def _numeric_key(id_field: str) -> Callable[[Row], object]:
-    return lambda r: (int(r["ts"]), int(r[id_field]))
 
 
 def _trade_key(r: Row) -> object:
@@ -157,9 +113,12 @@ class ExchangeState:
 
     ``seed`` and ``now_ms`` (default: the real clock at construction) fully
     determine the generated records, which all lie in the ~90 days before
-    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ quotes. ``history_size``
-    replaces the seeded deposits, withdrawals and bills with that many records
-    each, computed on demand (see ``GeneratedHistory``; memory stays flat).
+    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ and Convert quotes.
+    ``history_size`` replaces the seeded deposits, withdrawals and bills with that many
+    records each, computed on demand (see ``GeneratedHistory``; memory stays flat).
+    ``archive_size`` bills older than those make the bills archive back to 2021-02-01
+    (``bills_archive``: the recent bills, then these). ``moves`` holds the trading and
+    sub-accounts, transfers and withdrawal cancels; ``convert`` the Convert desk.
     """
 
     def __init__(
@@ -169,6 +128,7 @@ class ExchangeState:
         now_ms: int | None = None,
         quote_ttl_ms: int = DEFAULT_QUOTE_TTL_MS,
         history_size: int | None = None,
+        archive_size: int = DEFAULT_ARCHIVE_SIZE,
     ) -> None:
         self.seed = seed
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -193,6 +153,20 @@ class ExchangeState:
             "wdId": int(self.withdrawals[0]["wdId"]) if self.withdrawals else 0,
             "billId": int(self.bills[0]["billId"]) if self.bills else 0,
         }
+        #: Called with ``(kind, record)`` after a deposit or withdrawal is added or changes
+        #: state (kind ``"deposit"`` / ``"withdrawal"``); the WebSocket pushes from here.
+        self.listeners: list[Callable[[str, Row], None]] = []
+        oldest = int(self.bills[-1]["ts"]) if self.bills else self.now_ms
+        self.bills_archive = Archive(
+            self.bills, ArchivedBills(archive_size, seed=seed, newest_ms=oldest - 1_000)
+        )
+        self.moves = Moves(self)
+        self.convert = ConvertDesk(self)
+
+    def changed(self, kind: str, record: Row) -> None:
+        """Tell every listener that ``record`` (a ``kind`` record) was added or changed."""
+        for listener in list(self.listeners):
+            listener(kind, record)
 
     def _generate_histories(self, size: int) -> None:
         def history(kind: Kind) -> GeneratedHistory:
@@ -231,16 +205,14 @@ class ExchangeState:
         """
         if request.client_id and any(w["clientId"] == request.client_id for w in self.withdrawals):
             raise EmulatorRefusal("58237", f"Duplicate clientId {request.client_id}")
-        balance = next(r for r in self.balances if r["ccy"] == request.ccy)
         total = request.amt + request.fee
-        if total > Decimal(balance["availBal"]):
+        if total > Decimal(self.funding_row(request.ccy)["availBal"]):
             raise EmulatorRefusal("58350", "Insufficient balance")
-        places = COINS_BY_CCY[request.ccy].decimals
-        for key in ("availBal", "bal"):
-            balance[key] = fmt(Decimal(balance[key]) - total, places)
+        self.credit_funding(request.ccy, -total)
         record = self._withdrawal_record(request, now_ms)
-        insert_newest_first(self.withdrawals, record, _numeric_key("wdId"))
-        self._add_bill(request, -total, balance["bal"], now_ms)
+        insert_newest_first(self.withdrawals, record, numeric_key("wdId"))
+        self.add_bill(request.ccy, -total, "2", request.client_id or "", now_ms)
+        self.changed("withdrawal", record)
         return record
 
     def _withdrawal_record(self, request: Withdraw, now_ms: int) -> Row:
@@ -258,17 +230,36 @@ class ExchangeState:
             "wdId": str(self._next_id("wdId")),
         }
 
-    def _add_bill(self, request: Withdraw, change: Decimal, bal: str, now_ms: int) -> None:
+    def funding_row(self, ccy: str) -> Row:
+        """The funding balance row of ``ccy`` (created, empty, on first use)."""
+        row = next((r for r in self.balances if r["ccy"] == ccy), None)
+        if row is None:
+            row = {"availBal": "0", "bal": "0", "ccy": ccy, "frozenBal": "0"}
+            self.balances.append(row)
+        return row
+
+    def credit_funding(self, ccy: str, change: Decimal) -> str:
+        """Add ``change`` (may be negative) to the available and total funding balance;
+        returns the new total."""
+        row = self.funding_row(ccy)
+        places = COINS_BY_CCY[ccy].decimals
+        for key in ("availBal", "bal"):
+            row[key] = fmt(Decimal(row[key]) + change, places)
+        return row["bal"]
+
+    def add_bill(self, ccy: str, change: Decimal, type_: str, client_id: str, now_ms: int) -> Row:
+        """Record a funding bill of ``change`` (``bal``: the funding balance now)."""
         bill = {
             "billId": str(self._next_id("billId")),
-            "ccy": request.ccy,
-            "clientId": request.client_id or "",
-            "balChg": fmt(change, COINS_BY_CCY[request.ccy].decimals),
-            "bal": bal,
-            "type": "2",
+            "ccy": ccy,
+            "clientId": client_id,
+            "balChg": fmt(change, COINS_BY_CCY[ccy].decimals),
+            "bal": self.funding_row(ccy)["bal"],
+            "type": type_,
             "ts": str(now_ms),
         }
-        insert_newest_first(self.bills, bill, _numeric_key("billId"))
+        insert_newest_first(self.bills, bill, numeric_key("billId"))
+        return bill
 
     def _next_id(self, id_field: str) -> int:
         self._last_id[id_field] += self._rng.randint(1, 997)
@@ -380,7 +371,7 @@ class ExchangeState:
         trades = [
             t
             for t in self.rfq_trades
-            if (begin is None or _ts(t) >= begin) and (end is None or _ts(t) <= end)
+            if (begin is None or int(t["ts"]) >= begin) and (end is None or int(t["ts"]) <= end)
         ]
         pages = -(-len(trades) // page_sz)
         start = page_idx * page_sz
