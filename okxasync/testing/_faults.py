@@ -13,10 +13,13 @@ GET fault kinds (``Faults.kinds``):
 ``delay``       the answer is held ``Faults.delay`` seconds (past a short client timeout)
 ==============  ==================================================================
 
-For ``POST /api/v5/asset/withdrawal`` and ``POST /api/v5/otc/rfq/trade``:
-``drop_after_commit`` is the share executed and recorded, then dropped without an answer;
-``drop_before_commit`` the share dropped without being executed. A dropped request is
-recorded in ``fake.requests`` with ``status == 0``.
+For the requests that move funds (the endpoints not safe to resend: withdrawals,
+transfers, RFQ and Convert trades): ``drop_after_commit`` is the share executed and
+recorded, then dropped without an answer; ``drop_before_commit`` the share dropped without
+being executed; ``error_after_commit`` the share executed, then answered HTTP 502 (an HTML
+page, as a load balancer sends it); ``slow_after_commit`` the share executed, then answered
+only after ``delay`` seconds (past a short client timeout). A dropped request is recorded
+in ``fake.requests`` with ``status == 0``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ from okxasync.testing._routes import ROUTES, Handler, envelope
 __all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
 
 FaultKind = Literal["http_502", "busy_503", "disconnect", "delay"]
+CommitFault = Literal[
+    "drop_before_commit", "drop_after_commit", "error_after_commit", "slow_after_commit"
+]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 #: The requests that change funds; the drop_* faults apply to them.
 COMMITTING = frozenset((r.method, r.path) for r in ROUTES if r.commits)
@@ -52,10 +58,12 @@ class Faults:
     """Which faults to inject, and how often (shares are probabilities in ``[0, 1]``).
 
     ``rate``: share of GET requests answered with one of ``kinds`` (chosen uniformly);
-    ``delay``: seconds a ``delay`` fault holds its answer; ``drop_after_commit`` /
-    ``drop_before_commit``: shares of withdrawals and trades dropped after / before being
-    executed; ``idle_close``: seconds of idleness after which a kept-alive connection is
-    treated as closed by the server (see the module docstring); ``seed``: seeds the draws.
+    ``delay``: seconds a ``delay`` or ``slow_after_commit`` fault holds its answer;
+    ``drop_after_commit`` / ``drop_before_commit``: shares of fund-moving requests dropped
+    after / before being executed; ``error_after_commit`` / ``slow_after_commit``: shares
+    executed, then answered 502 / late; ``idle_close``: seconds of idleness after which a
+    kept-alive connection is treated as closed by the server (see the module docstring);
+    ``seed``: seeds the draws.
     """
 
     rate: float = 0.0
@@ -65,19 +73,30 @@ class Faults:
     drop_before_commit: float = 0.0
     idle_close: float | None = None
     seed: int = 0
+    error_after_commit: float = 0.0
+    slow_after_commit: float = 0.0
 
     def __post_init__(self) -> None:
-        shares = (self.rate, self.drop_after_commit, self.drop_before_commit)
+        shares = (self.rate, *self.commit_shares().values())
         if not all(0.0 <= share <= 1.0 for share in shares):
             raise ValueError(f"fault shares must lie in [0, 1]: {self}")
-        if self.drop_after_commit + self.drop_before_commit > 1.0:
-            raise ValueError(f"drop_after_commit + drop_before_commit exceeds 1: {self}")
+        if sum(self.commit_shares().values()) > 1.0:
+            raise ValueError(f"the shares of the *_commit faults exceed 1 together: {self}")
         if not self.kinds or not set(self.kinds) <= set(FAULT_KINDS):
             raise ValueError(f"kinds must be a non-empty subset of {FAULT_KINDS}: {self.kinds}")
         if self.delay < 0:
             raise ValueError(f"delay must not be negative: {self.delay}")
         if self.idle_close is not None and not self.idle_close > 0:
             raise ValueError(f"idle_close must be positive seconds or None: {self.idle_close}")
+
+    def commit_shares(self) -> dict[CommitFault, float]:
+        """The share of each fault of fund-moving requests, in draw order."""
+        return {
+            "drop_before_commit": self.drop_before_commit,
+            "drop_after_commit": self.drop_after_commit,
+            "error_after_commit": self.error_after_commit,
+            "slow_after_commit": self.slow_after_commit,
+        }
 
 
 class FaultInjector:
@@ -107,16 +126,16 @@ class FaultInjector:
             return None
         return self._rng.choice(self._faults.kinds)
 
-    def draw_commit(self) -> Literal["drop_before_commit", "drop_after_commit"] | None:
-        """The fault for the next withdrawal or trade, or ``None``."""
-        faults = self._faults
-        if faults.drop_after_commit == 0 and faults.drop_before_commit == 0:
+    def draw_commit(self) -> CommitFault | None:
+        """The fault for the next fund-moving request, or ``None``."""
+        shares = self._faults.commit_shares()
+        if not any(shares.values()):
             return None
-        draw = self._rng.random()
-        if draw < faults.drop_before_commit:
-            return "drop_before_commit"
-        if draw < faults.drop_before_commit + faults.drop_after_commit:
-            return "drop_after_commit"
+        draw, bound = self._rng.random(), 0.0
+        for kind, share in shares.items():
+            bound += share
+            if draw < bound:
+                return kind
         return None
 
     def middleware(self) -> Middleware:
@@ -166,10 +185,15 @@ class FaultInjector:
         if kind == "drop_before_commit":
             self.injected[kind] += 1
             return drop(request)
-        response = await handler(request)  # a refusal raises EmulatorRefusal: nothing to drop
+        response = await handler(request)  # a refusal raises EmulatorRefusal: nothing to fault
+        if kind is None:
+            return response
+        self.injected[kind] += 1
         if kind == "drop_after_commit":
-            self.injected[kind] += 1
             return drop(request)
+        if kind == "error_after_commit":
+            return web.Response(status=502, text=BAD_GATEWAY_HTML, content_type="text/html")
+        await asyncio.sleep(self._faults.delay)
         return response
 
 
