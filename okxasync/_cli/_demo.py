@@ -22,12 +22,15 @@ from .._endpoints import find
 from .._ratelimit import DEFAULT_RATES, RateLimitStats
 from ..models import (
     Balance,
+    ConvertQuote,
+    ConvertTrade,
     Currency,
     Deposit,
     DepositAddress,
     DepositState,
     Quote,
     Trade,
+    TransferState,
     WithdrawalRecord,
 )
 from ..testing import FakeExchange, RecordedRequest
@@ -38,7 +41,17 @@ __all__ = ["run"]
 ADDRESS_CCYS = ("BTC", "ETH", "USDT", "USDC")
 RFQ_PAIR = ("BTC", "USDT")
 RFQ_SIZE = Decimal("0.5")  # BTC
+CONVERT_USDT = Decimal("1000")  # moved to the trading account, then converted to BTC
 HISTORY_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A transfer to the trading account, then a Convert quote and its trade."""
+
+    transfer: TransferState
+    quote: ConvertQuote
+    trade: ConvertTrade
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class Tour:
     withdrawals: list[WithdrawalRecord]
     quote: Quote
     trade: Trade
+    convert: Conversion
     seconds: float
 
 
@@ -79,16 +93,47 @@ async def _demo(seed: int, console: Console) -> None:
 async def fetch(client: Client) -> Tour:
     """Run every call of the tour concurrently."""
     started = time.monotonic()
-    balances, currencies, addresses, deposits, withdrawals, (quote, trade) = await asyncio.gather(
-        client.funding.balances(),
+    balances_read = asyncio.ensure_future(client.funding.balances())
+    balances, currencies, addresses, deposits, withdrawals, trades = await asyncio.gather(
+        balances_read,
         client.funding.currencies(),
         _addresses(client),
         _all_deposits(client),
         client.funding.withdrawal_history(limit=HISTORY_ROWS),
-        _quote_and_trade(client),
+        _trades(client, balances_read),
     )
+    (quote, trade), conversion = trades
     seconds = time.monotonic() - started
-    return Tour(balances, currencies, addresses, deposits, withdrawals, quote, trade, seconds)
+    return Tour(
+        balances, currencies, addresses, deposits, withdrawals, quote, trade, conversion, seconds
+    )
+
+
+async def _trades(
+    client: Client, balances_read: asyncio.Future[list[Balance]]
+) -> tuple[tuple[Quote, Trade], Conversion]:
+    """The RFQ trade and the Convert trade, side by side."""
+    return await asyncio.gather(_quote_and_trade(client), _convert(client, balances_read))
+
+
+async def _convert(client: Client, balances_read: asyncio.Future[list[Balance]]) -> Conversion:
+    """Move USDT to the trading account (after the balances are read, so that they show the
+    seeded figures), then convert it to BTC: quote, trade, and read both back."""
+    await balances_read
+    moved = await client.funding.transfer(ccy="USDT", amt=CONVERT_USDT, from_="6", to="18")
+    quote = await client.convert.estimate_quote(
+        base_ccy="BTC", quote_ccy="USDT", side="buy", rfq_sz=CONVERT_USDT, rfq_sz_ccy="USDT"
+    )
+    trade = await client.convert.trade(
+        quote_id=quote.quote_id,
+        base_ccy="BTC",
+        quote_ccy="USDT",
+        side="buy",
+        sz=CONVERT_USDT,
+        sz_ccy="USDT",
+    )
+    state = await client.funding.transfer_state(client_id=moved.client_id)
+    return Conversion(state, quote, trade)
 
 
 async def _all_deposits(client: Client) -> list[Deposit]:
@@ -127,6 +172,7 @@ def _show(console: Console, tour: Tour, requests: Sequence[RecordedRequest]) -> 
         _deposits(tour.deposits, pages),
         _withdrawals(tour.withdrawals),
         _rfq(tour.quote, tour.trade),
+        _conversion(tour.convert),
     ):
         console.print(table)
 
@@ -203,6 +249,31 @@ def _rfq(quote: Quote, trade: Trade) -> Table:
         amount(trade.px),
         amount(trade.filled_base_sz),
         f"{_state(trade.state)}, {amount(trade.filled_quote_sz)} {trade.quote_ccy}",
+    )
+    return table
+
+
+def _conversion(done: Conversion) -> Table:
+    table = _table("Transfer, then Convert: quote -> trade", "step", "what", ">amount", "detail")
+    moved, quote, trade = done.transfer, done.quote, done.trade
+    table.add_row(
+        "transfer",
+        f"{moved.ccy} funding -> trading",
+        amount(moved.amt),
+        f"transId {moved.trans_id}, {_state(moved.state)}",
+    )
+    expires = quote.expires_at.strftime("%H:%M:%S.%f")[:-3]
+    table.add_row(
+        "quote",
+        f"{quote.base_ccy}-{quote.quote_ccy} {_state(quote.side)} at {amount(quote.cnvt_px)}",
+        f"{amount(quote.base_sz)} {quote.base_ccy}",
+        f"valid {quote.ttl_ms} ms, until {expires} UTC",
+    )
+    table.add_row(
+        "trade",
+        f"{trade.inst_id} {_state(trade.side)} at {amount(trade.fill_px)}",
+        f"{amount(trade.fill_base_sz)} {trade.base_ccy}",
+        f"{_state(trade.state)}, paid {amount(trade.fill_quote_sz)} {trade.quote_ccy}",
     )
     return table
 

@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     """Export; 0 when complete, 1 on an API or I/O error, 2 on a usage error, 130 when
     interrupted (the file then holds whole milliseconds and a resume hint is printed)."""
     try:
+        if args.archive and args.kind != "bills":
+            raise UsageError("--archive applies to bills only")
         output = Output.check(args.output, args.format, args.force, args.append, KINDS[args.kind])
         if not args.fake:
             _check_credentials()
@@ -235,7 +237,12 @@ async def _copy(args: argparse.Namespace, kind: Kind, sink: Sink, progress: _Tra
 
 def _open(kind: Kind, client: Client, ccys: list[str], args: argparse.Namespace) -> Records:
     """The records of ``kind`` in ``[since, until)``, newest first (several currencies:
-    merged by the library, ties in the order of ``ccys``)."""
+    merged by the library, ties in the order of ``ccys``); bills from the archive with
+    ``--archive``."""
+    if args.archive:
+        return client.funding.iter_bills(
+            ccy=ccys or None, since=args.since, until=args.until, archive=True
+        )
     return kind.open(client, ccys or None, args.since, args.until)
 
 
@@ -358,7 +365,7 @@ def resume_command(
 ) -> list[str]:
     """The command that exports the rest: same filters, ``--until`` the oldest millisecond
     written (exclusive), appending to the same file."""
-    cmd = ["okxasync", "export", args.kind]
+    cmd = ["okxasync", "export", args.kind, *(["--archive"] if args.archive else [])]
     if args.since is not None:
         cmd += ["--since", ms_iso(args.since)]
     if until is not None:

@@ -56,6 +56,12 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "was fetched and prints the command that resumes the export.",
     )
     export.add_argument("kind", choices=EXPORT_KINDS, help="what to export")
+    export.add_argument(
+        "--archive",
+        action="store_true",
+        help="bills: read the archive (every bill since 2021-02-01; 1 request / s, "
+        "about 100 bills a second) instead of the recent bills",
+    )
     for flag, what in (("--since", "inclusive"), ("--until", "exclusive")):
         export.add_argument(
             flag,

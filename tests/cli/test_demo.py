@@ -15,6 +15,7 @@ TITLES = (
     "Deposit history",
     "withdrawals",
     "RFQ: quote -> trade",
+    "Transfer, then Convert: quote -> trade",
     "What the scheduler did",
 )
 
@@ -34,6 +35,9 @@ def test_demo_prints_every_table_within_the_limits(
     for balance in state.balances:  # the seeded data, shown exactly
         assert re.search(rf"{balance['ccy']}\s+.*{re.escape(balance['availBal'])}", out)
     assert "fully_filled" in out
+    convert = out[out.index("Transfer, then Convert") :]
+    assert "USDT funding ->" in convert and "success" in convert
+    assert re.search(r"fully_filled, paid\s+1000", convert)  # the USDT moved, converted
     for group, rate in DEFAULT_RATES.items():
         row = next(line for line in out.splitlines() if line.startswith(f"│ {group} "))
         _, limit, sent, rejected, _, _, peak, per_window = (c.strip() for c in row.split("│")[1:-1])

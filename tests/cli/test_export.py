@@ -20,6 +20,8 @@ from aiohttp import ClientSession, web
 from secret_helpers import assert_secret_free
 from yarl import URL
 
+from okxasync._cli import build_parser
+from okxasync._cli._export import Output, resume_command
 from okxasync.models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from okxasync.testing import FakeExchange
 from okxasync.testing._routes import history_view
@@ -127,6 +129,24 @@ async def test_export_matches_the_emulator_record_by_record(
     assert f"Wrote {len(expected):,} {kind}" in err
     assert "records/s" in err
     assert_same_records(kind, parse(out, fmt), expected)
+
+
+@pytest.mark.fake_exchange(archive_size=250)
+async def test_export_bills_from_the_archive(
+    fake: FakeExchange, okxasync_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "archive.jsonl"
+    env = env_for(fake, cli_env)
+    args = ("bills", "--archive", "--base-url", fake.url, "-o", str(out))
+    status, _, err = await export(okxasync_cmd, env, *args)
+    assert status == 0, err
+    expected = list(fake.state.bills_archive)
+    assert len(expected) == len(fake.state.bills) + 250
+    assert f"Wrote {len(expected):,} bills" in err
+    assert_same_records("bills", parse(out, "jsonl"), expected)
+    assert {r.path for r in fake.requests} == {"/api/v5/asset/bills-history"}
+    status, _, err = await export(okxasync_cmd, env, "deposits", "--archive", "--fake")
+    assert status == 2 and "--archive applies to bills only" in err
 
 
 async def test_export_window_and_currencies_to_stdout(
@@ -339,3 +359,12 @@ async def test_fake_needs_no_credentials(
     rows = parse(out, "jsonl")
     assert len(rows) == 250
     assert len({row["bill_id"] for row in rows}) == 250
+
+
+def test_the_resume_hint_keeps_reading_the_archive() -> None:
+    args = build_parser().parse_args(["export", "bills", "--archive", "--fake", "-o", "b.csv"])
+    hint = resume_command(args, Output("b.csv", "csv", False, []), 1_700_000_000_000, 5)
+    assert hint[:4] == ["okxasync", "export", "bills", "--archive"]
+    assert "--append" in hint and "--until" in hint
+    args = build_parser().parse_args(["export", "bills", "--fake"])
+    assert "--archive" not in resume_command(args, Output("-", "csv", False, []), None, 0)
