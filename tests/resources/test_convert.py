@@ -117,6 +117,9 @@ async def test_quote_then_trade_sends_every_argument_and_moves_the_trading_accou
     [past] = await client.convert.history(cl_t_req_id="t1", tag="desk")
     assert sent(fake, "GET", HISTORY)[-1].query == {"clTReqId": "t1", "tag": "desk"}
     assert past.trade_id == trade.trade_id and past.quote_id is None
+    tagged = [t async for t in client.convert.iter_history(tag="desk")]
+    assert [t.trade_id for t in tagged] == [trade.trade_id]
+    assert sent(fake, "GET", HISTORY)[-1].query == {"tag": "desk", "limit": "100"}
 
 
 async def test_a_quote_is_used_once(client: okxasync.Client, fake: FakeExchange) -> None:
