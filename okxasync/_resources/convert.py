@@ -26,13 +26,46 @@ class ConvertApi(Namespace):
     """
 
     async def currencies(self) -> list[m.ConvertCurrency]:
-        """The currencies Convert trades (``GET /api/v5/asset/convert/currencies``;
-        permission Read; 6 requests / s)."""
+        """The currencies Convert trades.
+
+        `GET /api/v5/asset/convert/currencies` · rate bucket `funding` (6 / s) ·
+        Permission: Read
+
+        Returns:
+            One [`ConvertCurrency`][okxasync.ConvertCurrency] per currency.
+
+        Raises:
+            APIError: The exchange refused the query.
+            AuthenticationError: The key, passphrase, signature or timestamp was refused (code
+                50119: a key of another OKX region).
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            TransportError: The request could not be completed after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await self._pipeline.request(ep.CONVERT_CURRENCIES, {})
 
     async def currency_pair(self, *, from_ccy: str, to_ccy: str) -> m.ConvertPair:
-        """The pair converting ``from_ccy`` to ``to_ccy`` and its size limits
-        (``GET /api/v5/asset/convert/currency-pair``; permission Read; 6 requests / s)."""
+        """The pair converting `from_ccy` to `to_ccy`, with its size limits.
+
+        `GET /api/v5/asset/convert/currency-pair` · rate bucket `funding` (6 / s) ·
+        Permission: Read
+
+        Args:
+            from_ccy: The currency to convert from, e.g. `"USDT"`.
+            to_ccy: The currency to convert to, e.g. `"BTC"`.
+
+        Returns:
+            The [`ConvertPair`][okxasync.ConvertPair] (its base is what `side` refers to).
+
+        Raises:
+            ValidationError: A currency code is invalid (nothing was sent).
+            APIError: No such pair (e.g. 52901), or `from_ccy` = `to_ccy` (58358).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused (code
+                50119: a key of another OKX region).
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            TransportError: The request could not be completed after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         records = await self._pipeline.request(
             ep.CONVERT_PAIR, {"from_ccy": from_ccy, "to_ccy": to_ccy}
         )
@@ -49,10 +82,33 @@ class ConvertApi(Namespace):
         cl_q_req_id: str | None = None,
         tag: str | None = None,
     ) -> m.ConvertQuote:
-        """A quote for ``rfq_sz`` (in ``rfq_sz_ccy``) of the pair; trade it once with
-        :meth:`trade` before ``quote.expires_at``
-        (``POST /api/v5/asset/convert/estimate-quote``; permission Trade; 10 requests / s
-        and 1 per 5 s per pair)."""
+        """A quote, valid until `quote.expires_at` and tradable once with `trade`.
+
+        `POST /api/v5/asset/convert/estimate-quote` · rate bucket `funding` (and 10 / s,
+        1 per 5 s per pair) · Permission: Trade
+
+        Args:
+            base_ccy: The pair's base currency, e.g. `"BTC"`.
+            quote_ccy: The pair's quote currency, e.g. `"USDT"`.
+            side: `"buy"` or `"sell"` of the base currency (or `Side`).
+            rfq_sz: The amount to quote: `Decimal`, `int` or decimal `str`.
+            rfq_sz_ccy: The currency of `rfq_sz` (base or quote).
+            cl_q_req_id: Your quote-request id, 1-32 ASCII letters and digits.
+            tag: A broker tag.
+
+        Returns:
+            The [`ConvertQuote`][okxasync.ConvertQuote].
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            APIError: The exchange refused it (52917 / 52918 below / above the pair's limits,
+                52901 / 52902 unknown currency, 52915 not enough liquidity).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused (code
+                50119: a key of another OKX region).
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            TransportError: The request could not be completed after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         records = await self._pipeline.request(
             ep.CONVERT_ESTIMATE_QUOTE,
             {
@@ -79,17 +135,42 @@ class ConvertApi(Namespace):
         cl_t_req_id: str | None = None,
         tag: str | None = None,
     ) -> m.ConvertTrade:
-        """Trade a quote, sent exactly once (``POST /api/v5/asset/convert/trade``;
-        permission Trade; 10 requests / s and 1 per 5 s per side).
+        """Trade a quote, sent exactly once.
 
-        ``cl_t_req_id`` (1-32 letters and digits; generated when omitted) is the
-        idempotency key. An ambiguous answer is resolved by looking the trade up in the
-        history by it, never by resending; a "duplicate id" answer (``52909`` /
-        ``52925``) means it was made before and is looked up the same way. A trade found
-        so has ``quote_id=None`` (the history does not carry it). Raises
-        :class:`OutcomeUnknownError` (with the id) when the outcome cannot be established
-        or the id belongs to a trade with other details; ``52921`` (quote used), ``52922``
-        (quote expired) and other refusals as :class:`APIError`.
+        `POST /api/v5/asset/convert/trade` · rate bucket `funding` (and 10 / s, 1 per 5 s
+        per side) · Permission: Trade
+
+        `cl_t_req_id` is the idempotency key. An ambiguous answer is resolved by looking the
+        trade up in the history by it (`GET /api/v5/asset/convert/history`), never by
+        resending; a duplicate-id answer (52909 / 52925) means it was made before and is
+        looked up the same way. A trade found so has `quote_id=None` (the history does not
+        carry it).
+
+        Args:
+            quote_id: The quote's id (from `estimate_quote`).
+            base_ccy: The pair's base currency, as quoted.
+            quote_ccy: The pair's quote currency, as quoted.
+            side: `"buy"` or `"sell"`, as quoted.
+            sz: The amount, at most the quoted one: `Decimal`, `int` or decimal `str`.
+            sz_ccy: The currency of `sz`.
+            cl_t_req_id: Your idempotency key, 1-32 ASCII letters and digits; generated when
+                omitted.
+            tag: A broker tag (then also needed to find the trade in the history).
+
+        Returns:
+            The [`ConvertTrade`][okxasync.ConvertTrade] (`fullyFilled` or `rejected`).
+
+        Raises:
+            OutcomeUnknownError: The outcome could not be established, or the id belongs to a
+                trade with other details; `.client_id` is the `cl_t_req_id`.
+            APIError: The exchange refused it (52921 quote already traded, 52922 expired,
+                52919 / 52920 not what was quoted, 52914 trading balance short).
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused (code
+                50119: a key of another OKX region).
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            TransportError: The request could not be completed after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         cl_t_req_id = cl_t_req_id or new_client_id()
         args = {
@@ -141,9 +222,30 @@ class ConvertApi(Namespace):
         limit: int | None = None,
         tag: str | None = None,
     ) -> list[m.ConvertTrade]:
-        """One page of Convert trades, newest first; ``after``/``before`` are exclusive ms
-        cursors (``GET /api/v5/asset/convert/history``; permission Read; 6 requests / s).
-        ``tag`` is required for trades made with a tag."""
+        """One page of Convert trades, newest first.
+
+        `GET /api/v5/asset/convert/history` · rate bucket `funding` (6 / s) ·
+        Permission: Read
+
+        Args:
+            cl_t_req_id: Only the trade with this client trade id.
+            after: Only trades older than this (exclusive): aware datetime or Unix ms.
+            before: Only trades newer than this (exclusive).
+            limit: At most this many (1-100, default 100).
+            tag: The broker tag; required to see trades made with one.
+
+        Returns:
+            The [`ConvertTrade`][okxasync.ConvertTrade] records (`quote_id` is `None`).
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            APIError: The exchange refused the query.
+            AuthenticationError: The key, passphrase, signature or timestamp was refused (code
+                50119: a key of another OKX region).
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            TransportError: The request could not be completed after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await self._pipeline.request(
             ep.CONVERT_HISTORY,
             {
@@ -163,8 +265,22 @@ class ConvertApi(Namespace):
         tag: str | None = None,
         page_size: int = MAX_PAGE,
     ) -> HistoryIterator[m.ConvertTrade]:
-        """Every Convert trade with ``since <= ts < until``, each exactly once, newest
-        first (same-millisecond page boundaries included). Arguments are validated now."""
+        """Every Convert trade with `since <= ts < until`, each exactly once, newest first
+        (same-millisecond page boundaries included); arguments are validated now.
+
+        `GET /api/v5/asset/convert/history` · rate bucket `funding` (6 / s) ·
+        Permission: Read
+
+        Args:
+            since: Inclusive lower bound: aware datetime or Unix ms (default: all).
+            until: Exclusive upper bound (default: now).
+            tag: The broker tag; required to see trades made with one.
+            page_size: Records per request, 1-100.
+
+        Returns:
+            A [`HistoryIterator`][okxasync.HistoryIterator] of
+            [`ConvertTrade`][okxasync.ConvertTrade].
+        """
         return iter_time_paged(
             self._pipeline,
             ep.CONVERT_HISTORY,

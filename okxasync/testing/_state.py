@@ -23,6 +23,7 @@ from okxasync.testing._generated import Archive, ArchivedBills, GeneratedHistory
 from okxasync.testing._lists import insert_newest_first, numeric_key, page_newest_first
 from okxasync.testing._moves import Moves
 from okxasync.testing._random import fmt
+from okxasync.testing._requests import QuoteRequest, TradeRequest, Withdraw
 
 __all__ = [
     "ExchangeState",
@@ -41,44 +42,6 @@ QUOTE_SPREAD = Decimal("0.001")  # each side, relative to the mid
 
 def _trade_key(r: Row) -> object:
     return (int(r["ts"]), r["tradeId"])
-
-
-@dataclass(frozen=True)
-class Withdraw:
-    """A validated withdrawal request."""
-
-    ccy: str
-    amt: Decimal
-    fee: Decimal
-    dest: str
-    to_addr: str
-    chain: str | None = None
-    client_id: str | None = None
-
-
-@dataclass(frozen=True)
-class QuoteRequest:
-    """A validated RFQ quote request."""
-
-    base_ccy: str
-    quote_ccy: str
-    side: str  # buy, sell or two_way
-    rfq_sz: Decimal
-    rfq_sz_ccy: str
-    cl_q_req_id: str | None = None
-
-
-@dataclass(frozen=True)
-class TradeRequest:
-    """A validated RFQ trade request."""
-
-    cl_t_req_id: str
-    quote_id: str
-    base_ccy: str
-    quote_ccy: str
-    side: str  # buy or sell
-    sz: Decimal
-    sz_ccy: str
 
 
 def _sizes(size: Decimal, in_base: bool, px: Decimal) -> tuple[str, str]:
@@ -164,7 +127,12 @@ class ExchangeState:
         self.convert = ConvertDesk(self)
 
     def changed(self, kind: str, record: Row) -> None:
-        """Tell every listener that ``record`` (a ``kind`` record) was added or changed."""
+        """Tell every listener that ``record`` (a ``kind`` record) was added or changed.
+
+        Args:
+            kind: ``"deposit"`` or ``"withdrawal"``.
+            record: The stored row, in its new state.
+        """
         for listener in list(self.listeners):
             listener(kind, record)
 
@@ -231,7 +199,14 @@ class ExchangeState:
         }
 
     def funding_row(self, ccy: str) -> Row:
-        """The funding balance row of ``ccy`` (created, empty, on first use)."""
+        """The live funding balance row of ``ccy`` (created, empty, on first use).
+
+        Args:
+            ccy: The currency.
+
+        Returns:
+            The stored row (``availBal``, ``bal``, ``ccy``, ``frozenBal``).
+        """
         row = next((r for r in self.balances if r["ccy"] == ccy), None)
         if row is None:
             row = {"availBal": "0", "bal": "0", "ccy": ccy, "frozenBal": "0"}
@@ -239,16 +214,32 @@ class ExchangeState:
         return row
 
     def credit_funding(self, ccy: str, change: Decimal) -> str:
-        """Add ``change`` (may be negative) to the available and total funding balance;
-        returns the new total."""
-        row = self.funding_row(ccy)
-        places = COINS_BY_CCY[ccy].decimals
-        for key in ("availBal", "bal"):
-            row[key] = fmt(Decimal(row[key]) + change, places)
+        """Add ``change`` to the available and total funding balance of ``ccy``.
+
+        Args:
+            ccy: The currency.
+            change: The amount to add (negative to take).
+
+        Returns:
+            The new total balance, as text.
+        """
+        row, places = self.funding_row(ccy), COINS_BY_CCY[ccy].decimals
+        row.update({k: fmt(Decimal(row[k]) + change, places) for k in ("availBal", "bal")})
         return row["bal"]
 
     def add_bill(self, ccy: str, change: Decimal, type_: str, client_id: str, now_ms: int) -> Row:
-        """Record a funding bill of ``change`` (``bal``: the funding balance now)."""
+        """Record a funding bill of ``change`` (its ``bal``: the funding balance now).
+
+        Args:
+            ccy: The currency.
+            change: The balance change.
+            type_: The bill type code (``"2"`` withdrawal, ``"13"`` cancelled one, ...).
+            client_id: The client id of the withdrawal or transfer (``""`` for none).
+            now_ms: The bill's time, Unix ms.
+
+        Returns:
+            The stored bill.
+        """
         bill = {
             "billId": str(self._next_id("billId")),
             "ccy": ccy,
