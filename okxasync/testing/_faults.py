@@ -55,15 +55,31 @@ BAD_GATEWAY_HTML = (
 
 @dataclass(frozen=True)
 class Faults:
-    """Which faults to inject, and how often (shares are probabilities in ``[0, 1]``).
+    """Which faults to inject, and how often (shares are probabilities in `[0, 1]`).
 
-    ``rate``: share of GET requests answered with one of ``kinds`` (chosen uniformly);
-    ``delay``: seconds a ``delay`` or ``slow_after_commit`` fault holds its answer;
-    ``drop_after_commit`` / ``drop_before_commit``: shares of fund-moving requests dropped
-    after / before being executed; ``error_after_commit`` / ``slow_after_commit``: shares
-    executed, then answered 502 / late; ``idle_close``: seconds of idleness after which a
-    kept-alive connection is treated as closed by the server (see the module docstring);
-    ``seed``: seeds the draws.
+    Attributes:
+        rate: The share of GET requests answered with a fault, of a kind drawn uniformly
+            from `kinds`.
+        kinds: The GET fault kinds to draw from: `"http_502"` (an HTML 502 page),
+            `"busy_503"` (HTTP 503 with code 50001), `"disconnect"` (the connection closed
+            without an answer), `"delay"` (the answer held `delay` seconds).
+        delay: Seconds a `"delay"` or `slow_after_commit` fault holds its answer.
+        drop_after_commit: The share of fund-moving requests (withdrawals, transfers, RFQ
+            and Convert trades) executed and recorded, then dropped without an answer.
+        drop_before_commit: The share of fund-moving requests dropped without being
+            executed.
+        idle_close: Seconds of idleness after which a kept-alive connection is treated as
+            closed by the server (see the module docstring); `None`: never.
+        seed: Seeds the draws: a sequential test sees the same faults on every run.
+        error_after_commit: The share of fund-moving requests executed, then answered
+            HTTP 502 (an HTML page, as a load balancer sends it).
+        slow_after_commit: The share of fund-moving requests executed, then answered only
+            after `delay` seconds (past a short client timeout).
+
+    Raises:
+        ValueError: A share outside `[0, 1]`, `*_commit` shares adding up to more than 1,
+            an unknown or empty `kinds`, a negative `delay`, or an `idle_close` that
+            is not positive.
     """
 
     rate: float = 0.0

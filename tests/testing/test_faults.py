@@ -12,6 +12,7 @@ import pytest
 
 from okxasync._http.signing import Credentials
 from okxasync.testing import FakeExchange, FaultKind, Faults
+from okxasync.testing._faults import FaultInjector
 
 BALANCES = "/api/v5/asset/balances"
 
@@ -191,3 +192,22 @@ async def test_idle_close_drops_only_requests_on_connections_idle_too_long() -> 
 def test_faults_reject_nonsense(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Faults(**bad)  # type: ignore[arg-type]
+
+
+def test_the_commit_fault_shares_are_drawn_as_given() -> None:
+    with pytest.raises(ValueError):
+        Faults(error_after_commit=0.6, slow_after_commit=0.5)
+    with pytest.raises(ValueError):
+        Faults(slow_after_commit=-0.1)
+    injector = FaultInjector(
+        Faults(drop_before_commit=0.1, error_after_commit=0.3, slow_after_commit=0.2, seed=4)
+    )
+    draws = [injector.draw_commit() for _ in range(4000)]
+    for kind, share in (
+        ("drop_before_commit", 0.1),
+        ("drop_after_commit", 0.0),
+        ("error_after_commit", 0.3),
+        ("slow_after_commit", 0.2),
+        (None, 0.4),
+    ):
+        assert abs(draws.count(kind) / len(draws) - share) < 0.03, kind  # type: ignore[arg-type]
