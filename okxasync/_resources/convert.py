@@ -186,6 +186,7 @@ class ConvertApi(Namespace):
         return await exactly_once(
             lambda: self._send_trade(args),
             lambda: self._find_trade(args),
+            confirmed=lambda answer: bool(answer.trade_id),
             policy=self._pipeline.retry,
             what="convert trade",
             client_id=cl_t_req_id,

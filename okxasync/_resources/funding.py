@@ -326,6 +326,7 @@ class FundingApi(Namespace):
         outcome = await exactly_once(
             lambda: send_transfer(self._pipeline, args),
             lambda: find_transfer(self._pipeline, args),
+            confirmed=lambda answer: bool(answer.trans_id),
             policy=self._pipeline.retry,
             what="transfer",
             client_id=client_id,
