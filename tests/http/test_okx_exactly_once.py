@@ -259,3 +259,21 @@ async def test_5xx_answer_to_a_transfer_is_reconciled_not_resent(status: int, bo
         with pytest.raises(OutcomeUnknownError):
             await transfer(client, "srv5xx")
     assert seen == [f"POST {TRANSFER}"] + [f"GET {TRANSFER_STATE}"] * FAST.lookups
+
+
+@pytest.mark.parametrize("data", [[], [{}], [{"transId": "", "ccy": "USDT"}]])
+async def test_a_success_answer_that_confirms_nothing_is_looked_up(data: list[object]) -> None:
+    seen: list[str] = []
+    state = {"transId": "88", "clientId": "empty1", "ccy": "USDT", "amt": "1.5", "type": "0",
+             "from": "6", "to": "18", "subAcct": "", "state": "success"}  # fmt: skip
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(f"{request.method} {request.path}")
+        if request.method == "POST":
+            return web.json_response({"code": "0", "msg": "", "data": data})
+        return web.json_response({"code": "0", "msg": "", "data": [state]})
+
+    async with serve(handler) as client:
+        result = await transfer(client, "empty1")
+    assert (result.trans_id, result.client_id) == ("88", "empty1")
+    assert seen == [f"POST {TRANSFER}", f"GET {TRANSFER_STATE}"]
