@@ -52,6 +52,9 @@ __all__ = [
 
 #: Envelope codes meaning "the service is busy, try again".
 BUSY_CODES = frozenset({"50001", "50013"})
+#: Envelope codes meaning "the server timed out: it may or may not have executed the request"
+#: (50004, HTTP 400: "does not mean that the request was successful or failed").
+TIMEOUT_CODES = frozenset({"50004"})
 #: Envelope codes meaning "your timestamp is off": the request was refused, not executed.
 CLOCK_CODES = frozenset({"50102", "50112"})
 
@@ -156,7 +159,7 @@ def is_transient(error: OkxError) -> bool:
     if isinstance(error, TransportError):
         return True
     if isinstance(error, APIError):
-        return error.code in BUSY_CODES or error.status >= 500
+        return error.code in BUSY_CODES or error.code in TIMEOUT_CODES or error.status >= 500
     return isinstance(error, ResponseError) and error.status >= 500
 
 
@@ -164,8 +167,9 @@ def may_have_executed(error: OkxError) -> bool:
     """Whether a request that failed with ``error`` may nevertheless have been executed.
 
     Conservative: only answers that say "refused" are definite. A rate-limit or
-    authentication rejection, a 4xx/2xx envelope with an error code, and a connection
-    that could not be opened are definite; a timeout, a lost connection, any HTTP 5xx
+    authentication rejection, a 4xx/2xx envelope with an error code (except 50004, the
+    server's own "request timeout, outcome unknown"), and a connection that could not be
+    opened are definite; a timeout, a lost connection, any HTTP 5xx
     (HTML or envelope), a "busy" code and an unreadable body are not.
     """
     if isinstance(error, (RateLimitError, AuthenticationError)):
@@ -173,7 +177,7 @@ def may_have_executed(error: OkxError) -> bool:
     if isinstance(error, TransportError):
         return error.maybe_sent
     if isinstance(error, APIError):
-        return error.status >= 500 or error.code in BUSY_CODES
+        return error.status >= 500 or error.code in BUSY_CODES or error.code in TIMEOUT_CODES
     return isinstance(error, ResponseError)
 
 

@@ -41,12 +41,20 @@ __all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
 
 FaultKind = Literal["http_502", "busy_503", "disconnect", "delay"]
 CommitFault = Literal[
-    "drop_before_commit", "drop_after_commit", "error_after_commit", "slow_after_commit"
+    "drop_before_commit",
+    "drop_after_commit",
+    "error_after_commit",
+    "slow_after_commit",
+    "timeout_after_commit",
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 #: The requests that change funds; the drop_* faults apply to them.
 COMMITTING = frozenset((r.method, r.path) for r in ROUTES if r.commits)
 
+SERVER_TIMEOUT_MSG = (
+    "API endpoint request timeout. (does not mean that the request was successful or "
+    "failed, please check the request result)."
+)
 BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
     "<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -75,6 +83,9 @@ class Faults:
             HTTP 502 (an HTML page, as a load balancer sends it).
         slow_after_commit: The share of fund-moving requests executed, then answered only
             after `delay` seconds (past a short client timeout).
+        timeout_after_commit: The share of fund-moving requests executed, then answered as
+            the real server does when its own backend timed out: HTTP 400, code 50004
+            ("does not mean that the request was successful or failed").
 
     Raises:
         ValueError: A share outside `[0, 1]`, `*_commit` shares adding up to more than 1,
@@ -91,6 +102,7 @@ class Faults:
     seed: int = 0
     error_after_commit: float = 0.0
     slow_after_commit: float = 0.0
+    timeout_after_commit: float = 0.0
 
     def __post_init__(self) -> None:
         shares = (self.rate, *self.commit_shares().values())
@@ -112,6 +124,7 @@ class Faults:
             "drop_after_commit": self.drop_after_commit,
             "error_after_commit": self.error_after_commit,
             "slow_after_commit": self.slow_after_commit,
+            "timeout_after_commit": self.timeout_after_commit,
         }
 
 
@@ -209,6 +222,8 @@ class FaultInjector:
             return drop(request)
         if kind == "error_after_commit":
             return web.Response(status=502, text=BAD_GATEWAY_HTML, content_type="text/html")
+        if kind == "timeout_after_commit":
+            return envelope([], "50004", SERVER_TIMEOUT_MSG, 400)
         await asyncio.sleep(self._faults.delay)
         return response
 

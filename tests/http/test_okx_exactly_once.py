@@ -32,7 +32,12 @@ TRANSFER = "/api/v5/asset/transfer"
 TRANSFER_STATE = "/api/v5/asset/transfer-state"
 TRADE = "/api/v5/asset/convert/trade"
 HISTORY = "/api/v5/asset/convert/history"
-COMMIT_FAULTS = ["drop_after_commit", "error_after_commit", "slow_after_commit"]
+COMMIT_FAULTS = [
+    "drop_after_commit",
+    "error_after_commit",
+    "slow_after_commit",
+    "timeout_after_commit",
+]
 
 
 def only(kind: str) -> Faults:
@@ -149,10 +154,11 @@ async def test_a_reused_trade_id_is_already_done_or_not_this_trade() -> None:
 async def test_exactly_one_per_client_id_over_many_trials() -> None:
     faults = Faults(
         rate=0.15,
-        drop_after_commit=0.25,
+        drop_after_commit=0.2,
         drop_before_commit=0.15,
         error_after_commit=0.15,
         slow_after_commit=0.1,
+        timeout_after_commit=0.1,
         delay=0.5,
         seed=5,
     )

@@ -203,9 +203,12 @@ async def test_history_iterators_yield_the_exact_set_under_15_percent_faults(
 # --- withdrawals and trades: sent once, reconciled by client id ----------------------
 
 
-async def test_withdrawal_answer_lost_after_commit_is_found_by_client_id() -> None:
+@pytest.mark.parametrize("kind", ["drop_after_commit", "timeout_after_commit"])
+async def test_withdrawal_answer_lost_after_commit_is_found_by_client_id(kind: str) -> None:
+    """Executed, then the answer is lost, or is the server's own "request timeout, outcome
+    unknown" (50004, HTTP 400): looked up, never resent and never reported as refused."""
     async with (
-        fake_exchange(faults=Faults(drop_after_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(**{kind: 1.0})) as fake,  # type: ignore[arg-type]
         connect(fake) as client,
     ):
         result = await withdraw(client)  # the client id is generated
@@ -217,7 +220,8 @@ async def test_withdrawal_answer_lost_after_commit_is_found_by_client_id() -> No
         "USDT-TRC20",
     )
     assert requests_to(fake, "POST", WITHDRAWAL) == 1
-    assert [r.status for r in fake.requests if r.method == "POST"] == [0]  # never answered
+    answered = {"drop_after_commit": 0, "timeout_after_commit": 400}[kind]
+    assert [r.status for r in fake.requests if r.method == "POST"] == [answered]
     lookup = next(r for r in fake.requests if r.path == WITHDRAWAL_HISTORY)
     assert lookup.query == {"clientId": result.client_id}
 
@@ -237,9 +241,10 @@ async def test_withdrawal_lost_before_commit_is_outcome_unknown() -> None:
     assert requests_to(fake, "GET", WITHDRAWAL_HISTORY) == FAST.lookups
 
 
-async def test_trade_answer_lost_after_commit_is_found_by_client_id() -> None:
+@pytest.mark.parametrize("kind", ["drop_after_commit", "timeout_after_commit"])
+async def test_trade_answer_lost_after_commit_is_found_by_client_id(kind: str) -> None:
     async with (
-        fake_exchange(faults=Faults(drop_after_commit=1.0)) as fake,
+        fake_exchange(faults=Faults(**{kind: 1.0})) as fake,  # type: ignore[arg-type]
         connect(fake) as client,
     ):
         result = await trade(client, "tradeAbc1")

@@ -96,6 +96,7 @@ def test_no_retry_starts_past_the_deadline() -> None:
         (APIError("50013", "busy", 200), True),
         (APIError("50000", "internal", 500), True),
         (APIError("58350", "Insufficient balance", 200), False),
+        (APIError("50004", "API endpoint request timeout", 400), True),
         (APIError("51000", "Parameter error", 400), False),
         (RateLimitError("50011", "Too Many Requests", 429), False),
         (AuthenticationError("50102", "Timestamp request expired", 401), False),
