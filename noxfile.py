@@ -1,8 +1,9 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``.
+"""Developer sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``, ``package``, ``bench``.
 
-Each session installs the package with the extras it needs into its own virtualenv,
-so they work the same on a fresh machine and in CI. Sessions use the interpreter
-that runs nox (Python >= 3.10).
+Each session installs what it needs into its own virtualenv, so they work the same on a
+fresh machine and in CI. Development dependencies are PEP 735 dependency groups in
+``pyproject.toml`` (``test``, ``lint``, ``docs``, ``package``), read by nox itself, so
+any pip will do. Sessions use the interpreter that runs nox (Python >= 3.10).
 """
 
 from __future__ import annotations
@@ -11,30 +12,89 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.needs_version = ">=2025.2.9"  # nox.project.dependency_groups
+nox.options.sessions = ["tests", "docs", "lint", "typecheck", "package"]
 nox.options.reuse_existing_virtualenvs = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def groups(*names: str) -> tuple[str, ...]:
+    """The requirements of the named dependency groups (includes resolved)."""
+    return nox.project.dependency_groups(PYPROJECT, *names)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite against the FakeExchange emulator (and redis-server)."""
-    session.install("-e", ".[test]")
+    """The whole test suite against the FakeExchange emulator (and redis-server).
+
+    It includes ``tests/docs``: every Python example in README.md and docs/ runs against
+    the emulator and type-checks under ``mypy --strict``, and so does every program in
+    examples/.
+    """
+    session.install("-e", ".", *groups("test"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict`` (into ``site/``).
+
+    ``nox -s docs -- serve`` serves it with live reload instead.
+    """
+    session.install(*groups("docs"))
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install("ruff>=0.6")
+    session.install(*groups("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package and the tests."""
-    session.install("-e", ".[lint]")
-    session.run("mypy", "--strict", "okxasync", "tests")
+    """mypy --strict on the package, the tests and the examples."""
+    session.install("-e", ".", *groups("test"))
+    session.run("mypy", "--strict", "okxasync", "tests", "examples")
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build the wheel (``pip wheel``) and the sdist, then ``twine check --strict`` them.
+
+    Also checks the wheel's metadata: the version is ``okxasync.__version__`` and the
+    only extras published are ``redis`` and ``cli`` (development groups stay out).
+    """
+    session.install(*groups("package"))
+    out = Path(session.create_tmp()) / "dist"
+    session.run("python", "-c", f"import shutil; shutil.rmtree({str(out)!r}, True)")
+    session.run("pip", "wheel", "--no-deps", "--wheel-dir", str(out), ".")
+    session.run("python", "-m", "build", "--sdist", "--outdir", str(out), ".")
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(out.iterdir())))
+    session.run("python", "-c", _CHECK_METADATA, str(out))
+
+
+_CHECK_METADATA = """
+import re, sys, zipfile
+from pathlib import Path
+wheel = next(Path(sys.argv[1]).glob("okxasync-*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+    meta = z.read(name).decode()
+    init = z.read("okxasync/__init__.py").decode()
+version = re.search(r'^__version__ = "([^"]+)"', init, re.M).group(1)
+extras = sorted(re.findall(r"^Provides-Extra: (.+)$", meta, re.M))
+assert f"\\nVersion: {version}\\n" in meta, "wheel version differs from __version__"
+assert extras == ["cli", "redis"], f"published extras: {extras}"
+assert "\\nLicense-Expression: MIT\\n" in meta, "no License-Expression: MIT"
+print(f"{wheel.name}: version {version}, extras {extras}, MIT")
+"""
 
 
 @nox.session
