@@ -43,6 +43,7 @@ def docs(session: nox.Session) -> None:
     ``nox -s docs -- serve`` serves it with live reload instead.
     """
     session.install(*groups("docs"))
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's banner about MkDocs 2
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
     else:
