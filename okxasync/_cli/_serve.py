@@ -48,14 +48,16 @@ def _announce(fake: FakeExchange, as_json: bool) -> None:
         return
     console = out_console()
     console.print(f"FakeExchange (seed {fake.seed}) serving on [bold]{fake.url}[/]", soft_wrap=True)
-    console.print("Credentials, as the variables okxasync.Client reads:", soft_wrap=True)
+    console.print("URL and credentials, as the variables okxasync.Client reads:", soft_wrap=True)
     for name, value in (
+        ("OKX_BASE_URL", fake.url),
         ("OKX_API_KEY", creds["api_key"]),
         ("OKX_SECRET_KEY", creds["secret_key"]),
         ("OKX_PASSPHRASE", creds["passphrase"]),
     ):
         console.print(f"  export {name}={shlex.quote(value)}", soft_wrap=True, markup=False)
     console.print(
-        f'Connect with okxasync.Client(base_url="{fake.url}"). Stop with Ctrl-C.', soft_wrap=True
+        "Paste these into a shell: okxasync.Client() there connects here. Stop with Ctrl-C.",
+        soft_wrap=True,
     )
     console.file.flush()

@@ -10,6 +10,8 @@ import shlex
 import signal
 import socket
 
+import pytest
+
 import okxasync
 from okxasync.testing import ExchangeState
 
@@ -66,14 +68,13 @@ async def test_serve_text_prints_shell_exports_and_stops_on_sigterm(
     assignments = [shlex.split(line)[1] for line in text.splitlines() if "export OKX_" in line]
     exports = dict(assignment.split("=", 1) for assignment in assignments)
     assert url is not None
-    assert set(exports) == {"OKX_API_KEY", "OKX_SECRET_KEY", "OKX_PASSPHRASE"}
-    async with okxasync.Client(
-        exports["OKX_API_KEY"],
-        exports["OKX_SECRET_KEY"],
-        exports["OKX_PASSPHRASE"],
-        base_url=url.group(1),
-    ) as client:
-        assert await client.otc.instruments()
+    assert set(exports) == {"OKX_BASE_URL", "OKX_API_KEY", "OKX_SECRET_KEY", "OKX_PASSPHRASE"}
+    assert exports["OKX_BASE_URL"] == url.group(1)
+    with pytest.MonkeyPatch.context() as env:  # as a shell that ran the exports
+        for name, value in exports.items():
+            env.setenv(name, value)
+        async with okxasync.Client() as client:
+            assert await client.otc.instruments()
     status, _ = await stop(process, signal.SIGTERM)
     assert status == 0
 
