@@ -15,16 +15,81 @@ __all__ = ["FundingApi"]
 
 
 class FundingApi(FundingMoves):
-    """Funding account calls (rate group ``funding``, 6 requests per second); transfers,
-    cancels and deposit/withdrawal status come from :class:`FundingMoves`."""
+    """`client.funding`: the funding account (rate bucket `funding`, 6 requests per second).
+
+    Every method is keyword-only apart from `ccy` of the first three, validates its
+    arguments before anything is sent, and shares the client's rate-limit scheduler.
+    Transfers, cancels and deposit/withdrawal status come from
+    [`FundingMoves`][okxasync._resources.moves.FundingMoves].
+    """
 
     async def balances(self, ccy: Ccy | None = None) -> list[m.Balance]:
+        """The funding account's balances, per currency.
+
+        `GET /api/v5/asset/balances` · rate bucket `funding` · Permission: Read
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+
+        Returns:
+            One [`Balance`][okxasync.Balance] per currency held (none for a currency not held).
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await self._pipeline.request(ep.BALANCES, {"ccy": ccy})
 
     async def currencies(self, ccy: Ccy | None = None) -> list[m.Currency]:
+        """The currencies the account can deposit and withdraw, one record per chain.
+
+        `GET /api/v5/asset/currencies` · rate bucket `funding` · Permission: Read
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+
+        Returns:
+            One [`Currency`][okxasync.Currency] per currency and chain: limits, fees, whether
+            deposits and withdrawals are open.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await self._pipeline.request(ep.CURRENCIES, {"ccy": ccy})
 
     async def deposit_address(self, ccy: str) -> list[m.DepositAddress]:
+        """The account's deposit addresses for one currency.
+
+        `GET /api/v5/asset/deposit-address` · rate bucket `funding` ·
+        Permission: Read
+
+        Args:
+            ccy: One currency code, e.g. `"USDT"`.
+
+        Returns:
+            One [`DepositAddress`][okxasync.DepositAddress] per address (per chain; `selected`
+            marks the chain's current one).
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await self._pipeline.request(ep.DEPOSIT_ADDRESS, {"ccy": ccy})
 
     async def deposit_history(
@@ -38,10 +103,35 @@ class FundingApi(FundingMoves):
         before: Time | None = None,
         limit: int | None = None,
     ) -> list[m.Deposit]:
-        """One page of deposits, newest first; ``after``/``before`` are exclusive ms cursors.
+        """One page of deposits, newest first.
 
-        Several currencies cost one request each (sent concurrently); the answer is the
-        newest ``limit`` (default 100) of their union, as one page of all of them would be.
+        `GET /api/v5/asset/deposit-history` · rate bucket `funding` ·
+        Permission: Read
+
+        Several currencies cost one request each (sent concurrently); the answer is then the
+        newest `limit` of their union, as one page of all of them would be. To walk a whole
+        history, use [`iter_deposits`][okxasync._resources.FundingApi.iter_deposits].
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            dep_id: Only the deposit with this id.
+            tx_id: Only deposits of this on-chain transaction hash.
+            state: Only deposits in this state ([`DepositState`][okxasync.DepositState] or code).
+            after: Only records older than this (exclusive): an aware `datetime` or Unix ms.
+            before: Only records newer than this (exclusive), as `after`.
+            limit: At most this many records, 1 to 100 (the API's default: 100).
+
+        Returns:
+            Up to `limit` [`Deposit`][okxasync.Deposit] records, newest first.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         return await union_page(
             self._pipeline,
@@ -68,11 +158,35 @@ class FundingApi(FundingMoves):
         limit: int | None = None,
         archive: bool = False,
     ) -> list[m.Bill]:
-        """One page of bills, newest first; several currencies as in :meth:`deposit_history`.
+        """One page of the funding account's bills (balance changes), newest first.
 
-        ``archive=True`` reads the archive (``GET /api/v5/asset/bills-history``: every
-        funding bill since 2021-02-01, refreshed about every 30 s; 1 request / s) instead
-        of ``GET /api/v5/asset/bills`` (the recent ones). Permission: Read.
+        `GET /api/v5/asset/bills` · rate bucket `funding` · Permission: Read
+
+        Several currencies as in
+        [`deposit_history`][okxasync._resources.FundingApi.deposit_history]. With
+        `archive=True`: `GET /api/v5/asset/bills-history` (its own limit of
+        1 request / s), every funding bill since 2021-02-01, refreshed about every 30 s.
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            type: Only bills of this type ([`BillType`][okxasync.BillType] or its code).
+            client_id: Only the bill of the withdrawal or transfer with this client id.
+            after: Only records older than this (exclusive): an aware `datetime` or Unix ms.
+            before: Only records newer than this (exclusive), as `after`.
+            limit: At most this many records, 1 to 100 (the API's default: 100).
+            archive: Read the archive instead of the recent bills.
+
+        Returns:
+            Up to `limit` [`Bill`][okxasync.Bill] records, newest first.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         return await union_page(
             self._pipeline,
@@ -100,10 +214,37 @@ class FundingApi(FundingMoves):
     ) -> m.Withdrawal:
         """Request a withdrawal, sent exactly once.
 
-        ``client_id`` (1-32 letters and digits; generated when omitted) is the idempotency
-        key. If the answer is ambiguous the withdrawal is looked up by it instead of being
-        resent (see the README's "Reliability"): the result is the recorded withdrawal, or
-        :class:`OutcomeUnknownError` carrying ``client_id`` when it cannot be established.
+        `POST /api/v5/asset/withdrawal` · rate bucket `funding` ·
+        Permission: Withdraw
+
+        It is never resent: when the answer is ambiguous (timeout, lost connection, HTTP 5xx,
+        busy code, unreadable body), the withdrawal is looked up by `client_id` instead
+        (`GET /api/v5/asset/withdrawal-history`, `RetryPolicy.lookups` times) and the recorded
+        one is returned. Store your own `client_id` before calling: see
+        [Exactly-once withdrawals and RFQ trades][exactly-once-withdrawals-and-rfq-trades].
+
+        Args:
+            ccy: The currency, e.g. `"USDT"`.
+            amt: The amount, excluding the fee: `Decimal`, `int` or decimal `str` (never `float`).
+            dest: `"4"` on-chain (to an address), `"3"` internal (to another account).
+            to_addr: The address, account email, phone or login name it goes to.
+            fee: The network fee you pay, as `amt` (`0` for internal transfers).
+            chain: The chain, e.g. `"USDT-TRC20"`; the currency's main chain when omitted.
+            client_id: Your idempotency key, 1-32 ASCII letters and digits; generated when omitted.
+
+        Returns:
+            The [`Withdrawal`][okxasync.Withdrawal]: its `wd_id` and the `client_id` it carries.
+
+        Raises:
+            OutcomeUnknownError: The answer was ambiguous and the lookups could not settle it:
+                the withdrawal may or may not have happened (`.client_id` says which to look up).
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the withdrawal (e.g. insufficient balance, code 58237
+                for a reused client id).
+            TransportError: The connection could not be opened (`.maybe_sent` is False).
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         client_id = client_id or new_client_id()
         args = {
@@ -154,8 +295,37 @@ class FundingApi(FundingMoves):
         before: Time | None = None,
         limit: int | None = None,
     ) -> list[m.WithdrawalRecord]:
-        """One page of withdrawals, newest first; several currencies as in
-        :meth:`deposit_history`."""
+        """One page of withdrawals, newest first.
+
+        `GET /api/v5/asset/withdrawal-history` · rate bucket `funding` ·
+        Permission: Read
+
+        Several currencies as in
+        [`deposit_history`][okxasync._resources.FundingApi.deposit_history].
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            wd_id: Only the withdrawal with this id.
+            client_id: Only the withdrawal with this client id.
+            tx_id: Only withdrawals of this on-chain transaction hash.
+            state: Only withdrawals in this state ([`WithdrawalState`][okxasync.WithdrawalState]
+                or its code).
+            after: Only records older than this (exclusive): an aware `datetime` or Unix ms.
+            before: Only records newer than this (exclusive), as `after`.
+            limit: At most this many records, 1 to 100 (the API's default: 100).
+
+        Returns:
+            Up to `limit` [`WithdrawalRecord`][okxasync.WithdrawalRecord] records, newest first.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         return await union_page(
             self._pipeline,
             ep.WITHDRAWAL_HISTORY,
@@ -182,14 +352,37 @@ class FundingApi(FundingMoves):
         page_size: int = MAX_PAGE,
         concurrency: int = 1,
     ) -> HistoryIterator[m.Deposit]:
-        """Every deposit with ``since <= ts < until``, each exactly once, newest first.
+        """Every deposit with `since <= ts < until`, each exactly once, newest first.
 
-        ``ccy`` may name up to 20 currencies: each is paged on its own (the API takes one)
-        and the streams are merged newest first, ties in the order the currencies are
-        given; repeats are dropped. ``concurrency=k`` pages ``k`` time shards at once
-        (shared by all currencies: at most ``k`` requests in flight): each page is still
-        newest first, but pages of different shards interleave. Arguments are validated
-        now, before any request.
+        `GET /api/v5/asset/deposit-history`, paged · rate bucket `funding` ·
+        Permission: Read
+
+        `ccy` may name up to 20 currencies: each is paged on its own (the API takes one) and
+        the streams are merged newest first, ties in the order the currencies are given. Page
+        fetches yield to direct calls in the rate limiter. See
+        [History and exports][history-and-exports].
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            tx_id: Only deposits of this on-chain transaction hash.
+            state: Only deposits in this state ([`DepositState`][okxasync.DepositState] or code).
+            since: The oldest time included (inclusive): an aware `datetime` or Unix milliseconds.
+            until: The newest time excluded (exclusive), as `since`; by default, now.
+            page_size: Records per request, 1 to 100; widened automatically for a millisecond
+                holding more records than a page.
+            concurrency: How many requests (time shards) to run at once; pages of different
+                shards interleave, so the stream is no longer newest first across pages.
+
+        Returns:
+            A lazy iterator (use `async for`, ideally inside `async with`): it sends nothing until
+            iterated, and stops fetching on `break`, `aclose()` or cancellation.
+
+        Raises:
+            ValidationError: An argument is invalid (raised now, before any request).
+
+        Errors of the requests themselves (as for `deposit_history`, and
+        [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
+        largest page) are raised while iterating.
         """
         filters = {"ccy": ccy, "tx_id": tx_id, "state": state}
         return iter_time_paged(
@@ -214,7 +407,37 @@ class FundingApi(FundingMoves):
         page_size: int = MAX_PAGE,
         concurrency: int = 1,
     ) -> HistoryIterator[m.WithdrawalRecord]:
-        """Every withdrawal with ``since <= ts < until``, as :meth:`iter_deposits`."""
+        """Every withdrawal with `since <= ts < until`, each exactly once, newest first.
+
+        `GET /api/v5/asset/withdrawal-history`, paged · rate bucket `funding` ·
+        Permission: Read
+
+        Paged as [`iter_deposits`][okxasync._resources.FundingApi.iter_deposits].
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            client_id: Only the withdrawal with this client id.
+            tx_id: Only withdrawals of this on-chain transaction hash.
+            state: Only withdrawals in this state ([`WithdrawalState`][okxasync.WithdrawalState]
+                or its code).
+            since: The oldest time included (inclusive): an aware `datetime` or Unix milliseconds.
+            until: The newest time excluded (exclusive), as `since`; by default, now.
+            page_size: Records per request, 1 to 100; widened automatically for a millisecond
+                holding more records than a page.
+            concurrency: How many requests (time shards) to run at once; pages of different
+                shards interleave, so the stream is no longer newest first across pages.
+
+        Returns:
+            A lazy iterator (use `async for`, ideally inside `async with`): it sends nothing until
+            iterated, and stops fetching on `break`, `aclose()` or cancellation.
+
+        Raises:
+            ValidationError: An argument is invalid (raised now, before any request).
+
+        Errors of the requests themselves (as for `deposit_history`, and
+        [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
+        largest page) are raised while iterating.
+        """
         filters = {"ccy": ccy, "client_id": client_id, "tx_id": tx_id, "state": state}
         return iter_time_paged(
             self._pipeline,
@@ -238,11 +461,38 @@ class FundingApi(FundingMoves):
         concurrency: int = 1,
         archive: bool = False,
     ) -> HistoryIterator[m.Bill]:
-        """Every bill with ``since <= ts < until``, as :meth:`iter_deposits`.
+        """Every bill with `since <= ts < until`, each exactly once, newest first.
 
-        ``archive=True`` pages the archive (``GET /api/v5/asset/bills-history``, back to
-        2021-02-01, 1 request / s: about 100 bills a second), with the same exactly-once
-        guarantee across same-millisecond page boundaries.
+        `GET /api/v5/asset/bills`, paged · rate bucket `funding` ·
+        Permission: Read
+
+        Paged as [`iter_deposits`][okxasync._resources.FundingApi.iter_deposits]. The API keeps
+        about a month of bills; `archive=True` pages `GET /api/v5/asset/bills-history`
+        instead (back to 2021-02-01, its own limit of 1 request / s: about 100
+        bills a second), with the same exactly-once guarantee.
+
+        Args:
+            ccy: A currency code or up to 20 (`"BTC"`, `["BTC", "USDT"]`); all when omitted.
+            type: Only bills of this type ([`BillType`][okxasync.BillType] or its code).
+            client_id: Only the bill of the withdrawal or transfer with this client id.
+            since: The oldest time included (inclusive): an aware `datetime` or Unix milliseconds.
+            until: The newest time excluded (exclusive), as `since`; by default, now.
+            page_size: Records per request, 1 to 100; widened automatically for a millisecond
+                holding more records than a page.
+            concurrency: How many requests (time shards) to run at once; pages of different
+                shards interleave, so the stream is no longer newest first across pages.
+            archive: Page the archive instead of the recent bills.
+
+        Returns:
+            A lazy iterator (use `async for`, ideally inside `async with`): it sends nothing until
+            iterated, and stops fetching on `break`, `aclose()` or cancellation.
+
+        Raises:
+            ValidationError: An argument is invalid (raised now, before any request).
+
+        Errors of the requests themselves (as for `deposit_history`, and
+        [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
+        largest page) are raised while iterating.
         """
         filters = {"ccy": ccy, "type": type, "client_id": client_id}
         return iter_time_paged(

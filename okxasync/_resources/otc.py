@@ -17,10 +17,30 @@ __all__ = ["OtcApi"]
 
 
 class OtcApi(Namespace):
-    """OTC RFQ calls (rate group ``otc``, 2 requests per 2 seconds)."""
+    """`client.otc`: OTC RFQ (request for quote) trading (rate bucket `otc`, 2 requests / 2 s).
+
+    Ask for a quote with [`quote`][okxasync._resources.OtcApi.quote], then trade it with
+    [`trade`][okxasync._resources.OtcApi.trade] before it expires; trades are sent exactly once.
+    """
 
     async def instruments(self) -> list[m.RfqInstrument]:
-        """All tradable pairs, flattened; each carries the ``ts`` of its list."""
+        """Every pair that can be traded over RFQ, flattened from the API's grouped answer.
+
+        `GET /api/v5/otc/rfq/instruments` · rate bucket `otc` · Permission: Read
+
+        Returns:
+            One [`RfqInstrument`][okxasync.RfqInstrument] per pair, each carrying the `ts` of
+            the list it came in.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         lists = await self._pipeline.request(ep.RFQ_INSTRUMENTS, {})
         return [
             inst if inst.ts_ms is not None else _with_ts(inst, group.ts_ms)
@@ -39,7 +59,32 @@ class OtcApi(Namespace):
         cl_q_req_id: str | None = None,
         cl_q_req_ts: Time | None = None,
     ) -> m.Quote:
-        """Ask for a quote; trade it with :meth:`trade` before ``quote.expires_at``."""
+        """Ask for a quote. A quote is only an offer, so the call is retried like a read.
+
+        `POST /api/v5/otc/rfq/quote` · rate bucket `otc` · Permission: Trade
+
+        Args:
+            base_ccy: The base currency of the pair, e.g. `"BTC"`.
+            quote_ccy: The quote currency of the pair, e.g. `"USDT"`.
+            side: `"buy"`, `"sell"` (the base currency) or `"two_way"` ([`Side`][okxasync.Side]).
+            rfq_sz: The size asked for: `Decimal`, `int` or decimal `str` (never `float`).
+            rfq_sz_ccy: The currency `rfq_sz` is in (the base or the quote currency).
+            cl_q_req_id: Your id for the quote request (letters and digits).
+            cl_q_req_ts: Your time of the request: an aware `datetime` or Unix milliseconds.
+
+        Returns:
+            The [`Quote`][okxasync.Quote]; trade it with
+            [`trade`][okxasync._resources.OtcApi.trade] before `quote.expires_at`.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         records = await self._pipeline.request(
             ep.RFQ_QUOTE,
             {
@@ -68,10 +113,37 @@ class OtcApi(Namespace):
     ) -> m.Trade:
         """Trade a quote, sent exactly once.
 
-        ``cl_t_req_id`` (1-32 letters and digits; generated when omitted) is the idempotency
-        key. If the answer is ambiguous the trade is looked up by it instead of being
-        resent: the result is the recorded trade, or :class:`OutcomeUnknownError` carrying
-        ``cl_t_req_id`` when it cannot be established.
+        `POST /api/v5/otc/rfq/trade` · rate bucket `otc` · Permission: Trade
+
+        It is never resent: when the answer is ambiguous (timeout, lost connection, HTTP 5xx,
+        busy code, unreadable body), the trade is looked up by `cl_t_req_id` instead
+        (`GET /api/v5/otc/rfq/trade`, `RetryPolicy.lookups` times) and the recorded trade is
+        returned. See
+        [Exactly-once withdrawals and RFQ trades][exactly-once-withdrawals-and-rfq-trades].
+
+        Args:
+            quote_id: The quote's id ([`Quote.quote_id`][okxasync.Quote]).
+            base_ccy: The base currency, as quoted.
+            quote_ccy: The quote currency, as quoted.
+            side: `"buy"` or `"sell"` (the base currency; [`Side`][okxasync.Side]).
+            sz: The size to trade, at most the quoted size: `Decimal`, `int` or decimal `str`.
+            sz_ccy: The currency `sz` is in.
+            cl_t_req_id: Your idempotency key, 1-32 ASCII letters and digits; generated when
+                omitted.
+            cl_t_req_ts: Your time of the request: an aware `datetime` or Unix milliseconds.
+
+        Returns:
+            The executed [`Trade`][okxasync.Trade] (or the recorded one, after a lookup).
+
+        Raises:
+            OutcomeUnknownError: The answer was ambiguous and the lookups could not settle it:
+                the trade may or may not have happened (`.client_id` is `cl_t_req_id`).
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the trade (e.g. the quote expired).
+            TransportError: The connection could not be opened (`.maybe_sent` is False).
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         cl_t_req_id = cl_t_req_id or new_client_id()
         args = {
@@ -106,9 +178,25 @@ class OtcApi(Namespace):
     async def get_trade(
         self, *, trade_id: str | None = None, cl_t_req_id: str | None = None
     ) -> m.Trade:
-        """One trade by ``trade_id`` or ``cl_t_req_id`` (``trade_id`` wins if both are given).
+        """One trade, by `trade_id` or `cl_t_req_id` (`trade_id` wins if both are given).
 
-        Raises :class:`ValidationError` when neither is given.
+        `GET /api/v5/otc/rfq/trade` · rate bucket `otc` · Permission: Read
+
+        Args:
+            trade_id: The exchange's trade id.
+            cl_t_req_id: Your client id of the trade.
+
+        Returns:
+            The [`Trade`][okxasync.Trade].
+
+        Raises:
+            ValidationError: Neither id is given, or one is invalid (nothing was sent).
+            ResponseError: No trade has that id, or the answer is not a valid record.
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
         if trade_id is None and cl_t_req_id is None:
             raise ValidationError("get_trade needs trade_id or cl_t_req_id")
@@ -125,7 +213,28 @@ class OtcApi(Namespace):
         page_sz: int | None = None,
         page_idx: int | None = None,
     ) -> m.HistoryPage:
-        """One page of RFQ trade history; ``page_idx`` is 0-based."""
+        """One page of RFQ trade history.
+
+        `GET /api/v5/otc/rfq/history` · rate bucket `otc` · Permission: Read
+
+        Args:
+            begin: The start of the time range: an aware `datetime` or Unix milliseconds.
+            end: The end of the time range, as `begin`.
+            page_sz: Trades per page, 1 to 100.
+            page_idx: The page, 0-based.
+
+        Returns:
+            A [`HistoryPage`][okxasync.HistoryPage]: its trades, and the page and record counts.
+
+        Raises:
+            ValidationError: An argument is invalid (nothing was sent).
+            AuthenticationError: The key, passphrase, signature or timestamp was refused.
+            RateLimitError: Still rate-limited after the client's own waits and retries.
+            APIError: The exchange refused the call (`.code`, `.msg`).
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or record, after retries.
+            LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
+        """
         pages = await self._pipeline.request(
             ep.RFQ_HISTORY, {"begin": begin, "end": end, "page_sz": page_sz, "page_idx": page_idx}
         )
@@ -138,8 +247,29 @@ class OtcApi(Namespace):
         end: Time | None = None,
         page_size: int = MAX_PAGE,
     ) -> HistoryIterator[m.HistoryTrade]:
-        """Every RFQ trade between ``begin`` and ``end`` (bounds as the API applies them),
-        each exactly once, newest first, even while new trades shift the pages."""
+        """Every RFQ trade between `begin` and `end`, each exactly once, newest first.
+
+        `GET /api/v5/otc/rfq/history`, paged by `pageIdx` · rate bucket `otc` · Permission: Read
+
+        It pages until a short page or the last page, and skips the trades that new trades push
+        onto later pages while it runs (so none is yielded twice).
+
+        Args:
+            begin: The start of the time range (as the API applies it): an aware `datetime` or
+                Unix milliseconds.
+            end: The end of the time range, as `begin`.
+            page_size: Trades per request, 1 to 100.
+
+        Returns:
+            A lazy iterator of [`HistoryTrade`][okxasync.HistoryTrade] (use `async for`, ideally
+            inside `async with`): it sends nothing until iterated, and stops fetching on `break`,
+            `aclose()` or cancellation.
+
+        Raises:
+            ValidationError: An argument is invalid (raised now, before any request).
+
+        Errors of the requests themselves (as for `history`) are raised while iterating.
+        """
         return iter_rfq_history(self._pipeline, begin=begin, end=end, page_size=page_size)
 
 
