@@ -30,6 +30,20 @@ __all__ = [
 
 
 class DepositState(OpenEnum):
+    """The state of a deposit (`Deposit.state`), by the API's code.
+
+    A code this release does not know decodes as a pseudo-member named `UNKNOWN` whose
+    `.known` is False and whose value is the code.
+
+    Attributes:
+        WAITING_CONFIRMATION: `"0"`: waiting for confirmations.
+        CREDITED: `"1"`: credited, not yet withdrawable.
+        SUCCESSFUL: `"2"`: successful: credited and final.
+        PENDING_SUSPENSION: `"8"`: pending because deposits of the currency are suspended.
+        FROZEN: `"12"`: frozen for account reasons.
+        INTERCEPTED: `"13"`: intercepted (e.g. a blacklisted address).
+    """
+
     WAITING_CONFIRMATION = "0"
     CREDITED = "1"
     SUCCESSFUL = "2"
@@ -39,6 +53,23 @@ class DepositState(OpenEnum):
 
 
 class WithdrawalState(OpenEnum):
+    """The state of a withdrawal (`WithdrawalRecord.state`), by the API's code.
+
+    Final states are `CANCELED`, `FAILED` and `SENT` (success). Unknown codes decode as in
+    [`DepositState`][okxasync.DepositState].
+
+    Attributes:
+        PENDING_CANCEL: `"-3"`: a cancellation is pending.
+        CANCELED: `"-2"`: canceled.
+        FAILED: `"-1"`: failed.
+        PENDING: `"0"`: waiting to be processed.
+        SENDING: `"1"`: being sent on chain.
+        SENT: `"2"`: sent (success).
+        AWAITING_EMAIL_VERIFICATION: `"3"`: waiting for e-mail verification.
+        AWAITING_MANUAL_VERIFICATION: `"4"`: waiting for manual review.
+        AWAITING_IDENTITY_VERIFICATION: `"5"`: waiting for identity verification.
+    """
+
     PENDING_CANCEL = "-3"
     CANCELED = "-2"
     FAILED = "-1"
@@ -56,6 +87,15 @@ CANCELLABLE_WITHDRAWAL_STATES = frozenset({"0", "17", "19"})
 
 
 class BillType(OpenEnum):
+    """The type of a bill (`Bill.type`), by the API's code; unknown codes decode as in
+    [`DepositState`][okxasync.DepositState].
+
+    Attributes:
+        DEPOSIT: `"1"`: a deposit.
+        WITHDRAWAL: `"2"`: a withdrawal.
+        CANCELED_WITHDRAWAL: `"13"`: a canceled withdrawal (the amount returned).
+    """
+
     DEPOSIT = "1"
     WITHDRAWAL = "2"
     CANCELED_WITHDRAWAL = "13"
@@ -68,6 +108,15 @@ class BillType(OpenEnum):
 
 
 class Balance(Record, frozen=True, kw_only=True):
+    """The funding account's balance of one currency (`funding.balances()`).
+
+    Attributes:
+        ccy: The currency code.
+        bal: The total balance.
+        frozen_bal: The part that is frozen (e.g. by pending withdrawals).
+        avail_bal: The part available to withdraw or transfer.
+    """
+
     ccy: str = ""
     bal: Decimal | None = None
     frozen_bal: Decimal | None = None
@@ -75,6 +124,30 @@ class Balance(Record, frozen=True, kw_only=True):
 
 
 class Currency(Record, frozen=True, kw_only=True):
+    """A currency on one chain, with its deposit and withdrawal rules (`funding.currencies()`).
+
+    Attributes:
+        ccy: The currency code.
+        name: The currency's name.
+        logo_link: A URL of its logo.
+        chain: The chain, e.g. `"USDT-TRC20"`.
+        can_dep: Whether deposits on this chain are open.
+        can_wd: Whether withdrawals on this chain are open.
+        can_internal: Whether internal transfers (`dest="3"`) are open.
+        min_dep: The smallest deposit credited.
+        min_wd: The smallest withdrawal.
+        max_wd: The largest single withdrawal.
+        wd_tick_sz: The withdrawal precision, in decimal places.
+        wd_quota: The 24-hour withdrawal limit, in BTC.
+        used_wd_quota: The part of `wd_quota` used in the last 24 hours, in BTC.
+        min_fee: The smallest withdrawal fee.
+        max_fee: The largest withdrawal fee.
+        main_net: Whether this chain is the currency's main network.
+        need_tag: Whether withdrawals on this chain need a tag or memo.
+        min_dep_arrival_confirm: Confirmations before a deposit is credited.
+        min_wd_unlock_confirm: Confirmations before a deposit can be withdrawn.
+    """
+
     ccy: str = ""
     name: str = ""
     logo_link: str = ""
@@ -97,6 +170,21 @@ class Currency(Record, frozen=True, kw_only=True):
 
 
 class DepositAddress(Record, frozen=True, kw_only=True):
+    """A deposit address of the account (`funding.deposit_address()`).
+
+    Attributes:
+        addr: The address.
+        tag: The tag, for currencies that need one.
+        memo: The memo, for currencies that need one.
+        pmt_id: The payment id, for currencies that need one.
+        addr_ex: Extra address fields some chains need, by name.
+        ccy: The currency code.
+        chain: The chain, e.g. `"USDT-TRC20"`.
+        to: The account deposits are credited to (`"6"` funding, `"18"` trading).
+        selected: Whether this is the chain's selected (current) address.
+        ct_addr: The last characters of the token's contract address.
+    """
+
     addr: str = ""
     tag: str | None = None
     memo: str | None = None
@@ -110,6 +198,21 @@ class DepositAddress(Record, frozen=True, kw_only=True):
 
 
 class Deposit(Timestamped, frozen=True, kw_only=True):
+    """A deposit (`funding.deposit_history()`, `funding.iter_deposits()`).
+
+    Attributes:
+        ts_ms: When the record was created, Unix milliseconds (read it as `ts`).
+        ccy: The currency code.
+        chain: The chain, e.g. `"USDT-TRC20"`.
+        amt: The amount deposited.
+        from_: The sending account, for internal transfers (else empty).
+        to: The receiving address or account.
+        tx_id: The on-chain transaction hash (empty for internal transfers).
+        state: Where the deposit is ([`DepositState`][okxasync.DepositState]).
+        dep_id: The deposit's id: unique, stable across states.
+        actual_dep_blk_confirm: The confirmations it has so far.
+    """
+
     ccy: str = ""
     chain: str = ""
     amt: Decimal | None = None
@@ -122,6 +225,18 @@ class Deposit(Timestamped, frozen=True, kw_only=True):
 
 
 class Bill(Timestamped, frozen=True, kw_only=True):
+    """A change of the funding account's balance (`funding.bills()`, `funding.iter_bills()`).
+
+    Attributes:
+        ts_ms: When the record was created, Unix milliseconds (read it as `ts`).
+        bill_id: The bill's id.
+        ccy: The currency code.
+        client_id: The client id of the withdrawal or transfer that made it, if any.
+        bal_chg: The change of the balance (negative for money out).
+        bal: The balance after the change.
+        type: What made it ([`BillType`][okxasync.BillType]).
+    """
+
     bill_id: str = ""
     ccy: str = ""
     client_id: str = ""
@@ -133,7 +248,15 @@ class Bill(Timestamped, frozen=True, kw_only=True):
 
 
 class Withdrawal(Record, frozen=True, kw_only=True):
-    """The answer to a withdrawal request."""
+    """The answer to a withdrawal request (`funding.withdraw()`).
+
+    Attributes:
+        amt: The amount requested.
+        wd_id: The withdrawal's id: look it up with `funding.withdrawal_history(wd_id=...)`.
+        ccy: The currency code.
+        client_id: The client id it carries (yours, or the one generated for it).
+        chain: The chain it is sent on.
+    """
 
     amt: Decimal | None = None
     wd_id: str = ""
@@ -149,6 +272,26 @@ class WithdrawalId(Record, frozen=True, kw_only=True):
 
 
 class WithdrawalRecord(Timestamped, frozen=True, kw_only=True):
+    """A withdrawal, as the history shows it (`funding.withdrawal_history()`,
+    `funding.iter_withdrawals()`).
+
+    Attributes:
+        ts_ms: When the record was created, Unix milliseconds (read it as `ts`).
+        ccy: The currency code.
+        chain: The chain, e.g. `"USDT-TRC20"`.
+        amt: The amount withdrawn (the fee excluded).
+        from_: The sending account, for internal transfers (else empty).
+        to: The receiving address or account.
+        tag: The tag, for currencies that need one.
+        pmt_id: The payment id, for currencies that need one.
+        memo: The memo, for currencies that need one.
+        tx_id: The on-chain transaction hash, once sent.
+        fee: The fee paid.
+        state: Where the withdrawal is ([`WithdrawalState`][okxasync.WithdrawalState]).
+        wd_id: The withdrawal's id.
+        client_id: The client id it was requested with.
+    """
+
     ccy: str = ""
     chain: str = ""
     amt: Decimal | None = None

@@ -22,19 +22,45 @@ __all__ = [
 
 
 class TradeState(OpenEnum):
+    """The state of an RFQ trade (`Trade.state`); unknown values decode as in
+    [`DepositState`][okxasync.DepositState].
+
+    Attributes:
+        PENDING_NEW: `"PendingNew"`: accepted, not yet filled.
+        FULLY_FILLED: `"FullyFilled"`: filled.
+        REJECTED: `"Rejected"`: rejected.
+    """
+
     PENDING_NEW = "PendingNew"
     FULLY_FILLED = "FullyFilled"
     REJECTED = "Rejected"
 
 
 class Side(OpenEnum):
+    """The side of a quote or trade, for the base currency.
+
+    Attributes:
+        BUY: `"buy"`: buy the base currency.
+        SELL: `"sell"`: sell the base currency.
+        TWO_WAY: `"two_way"`: quote both sides (quotes only).
+    """
+
     BUY = "buy"
     SELL = "sell"
     TWO_WAY = "two_way"
 
 
 class RfqInstrument(Timestamped, frozen=True, kw_only=True):
-    """A tradable pair; ``ts`` is the update time of the list it came in."""
+    """A pair that can be traded over RFQ (`otc.instruments()`).
+
+    Attributes:
+        ts_ms: The update time of the list it came in, Unix milliseconds (read it as `ts`).
+        inst_id: The instrument id, e.g. `"BTC-USDT"`.
+        base_ccy: The base currency.
+        quote_ccy: The quote currency.
+        base_single_min: The smallest size in the base currency.
+        quote_single_min: The smallest size in the quote currency.
+    """
 
     inst_id: str = ""
     base_ccy: str = ""
@@ -50,6 +76,27 @@ class InstrumentList(Timestamped, frozen=True, kw_only=True):
 
 
 class Quote(Record, frozen=True, kw_only=True):
+    """A quote: the prices offered for a size (`otc.quote()`), tradable until `expires_at`.
+
+    Attributes:
+        quote_ts_ms: When it was quoted, Unix milliseconds (read it as `quote_ts`).
+        ttl_ms: How long it is valid, in milliseconds.
+        cl_q_req_id: Your id of the quote request, if you gave one.
+        quote_id: The quote's id, to pass to `otc.trade()`.
+        base_ccy: The base currency.
+        quote_ccy: The quote currency.
+        side: The side asked for ([`Side`][okxasync.Side]).
+        orig_rfq_sz: The size asked for.
+        rfq_sz: The size quoted.
+        rfq_sz_ccy: The currency the sizes are in.
+        bid_px: The price the exchange buys at.
+        bid_base_sz: The bid's size in the base currency.
+        bid_quote_sz: The bid's size in the quote currency.
+        ask_px: The price the exchange sells at.
+        ask_base_sz: The ask's size in the base currency.
+        ask_quote_sz: The ask's size in the quote currency.
+    """
+
     quote_ts_ms: int | None = msgspec.field(default=None, name="quoteTs")
     ttl_ms: int | None = None
     cl_q_req_id: str = ""
@@ -69,6 +116,7 @@ class Quote(Record, frozen=True, kw_only=True):
 
     @property
     def quote_ts(self) -> datetime | None:
+        """`quote_ts_ms` as an aware UTC datetime."""
         return ms_to_datetime(self.quote_ts_ms)
 
     @property
@@ -80,6 +128,24 @@ class Quote(Record, frozen=True, kw_only=True):
 
 
 class Trade(Timestamped, frozen=True, kw_only=True):
+    """An executed RFQ trade (`otc.trade()`, `otc.get_trade()`).
+
+    Attributes:
+        ts_ms: The record's time, Unix milliseconds (read it as `ts`).
+        trade_id: The trade's id.
+        quote_id: The id of the quote traded.
+        cl_t_req_id: The client id of the trade request (yours, or the one generated).
+        cl_q_req_id: Your id of the quote request, if you gave one.
+        state: Where the trade is ([`TradeState`][okxasync.TradeState]).
+        inst_id: The instrument id, e.g. `"BTC-USDT"`.
+        base_ccy: The base currency.
+        quote_ccy: The quote currency.
+        side: The side traded ([`Side`][okxasync.Side]).
+        px: The price.
+        filled_base_sz: The size filled, in the base currency.
+        filled_quote_sz: The size filled, in the quote currency.
+    """
+
     trade_id: str = ""
     quote_id: str = ""
     cl_t_req_id: str = ""
@@ -95,6 +161,22 @@ class Trade(Timestamped, frozen=True, kw_only=True):
 
 
 class HistoryTrade(Timestamped, frozen=True, kw_only=True):
+    """A trade in the RFQ trade history (`otc.history()`, `otc.iter_history()`).
+
+    Attributes:
+        ts_ms: The record's time, Unix milliseconds (read it as `ts`).
+        trade_ts_ms: When the trade was executed, Unix milliseconds (read it as `trade_ts`).
+        trade_id: The trade's id.
+        cl_t_req_id: The client id of the trade request.
+        inst_id: The instrument id, e.g. `"BTC-USDT"`.
+        side: The side traded ([`Side`][okxasync.Side]).
+        px: The price.
+        base_ccy: The base currency.
+        base_sz: The size in the base currency.
+        quote_ccy: The quote currency.
+        quote_sz: The size in the quote currency.
+    """
+
     trade_ts_ms: int | None = msgspec.field(default=None, name="tradeTs")
     trade_id: str = ""
     cl_t_req_id: str = ""
@@ -108,10 +190,21 @@ class HistoryTrade(Timestamped, frozen=True, kw_only=True):
 
     @property
     def trade_ts(self) -> datetime | None:
+        """`trade_ts_ms` as an aware UTC datetime."""
         return ms_to_datetime(self.trade_ts_ms)
 
 
 class HistoryPage(Timestamped, frozen=True, kw_only=True):
+    """One page of the RFQ trade history (`otc.history()`).
+
+    Attributes:
+        ts_ms: The record's time, Unix milliseconds (read it as `ts`).
+        page_idx: This page's index, 0-based.
+        total_page_cnt: How many pages the history has.
+        total_record_cnt: How many trades the history has.
+        trades: The page's trades ([`HistoryTrade`][okxasync.HistoryTrade]), newest first.
+    """
+
     page_idx: int | None = None
     total_page_cnt: int | None = None
     total_record_cnt: int | None = None
