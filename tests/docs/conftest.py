@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from .snippets import REPO, snippets
+from .snippets import REPO, Finished, Snippet, emulator, program_env, run, snippets
+
+#: Examples run at once: they mostly wait (rate limits, sleeps), each on its own emulator.
+PARALLEL = 4
 
 MYPY_LINE = re.compile(r"^(?P<file>[^:\s]+\.py):(?P<line>\d+): (?P<message>.*)$")
 
@@ -46,6 +50,34 @@ def mypy_errors(snippet_dir: Path) -> dict[str, list[str]]:
     assert done.returncode in (0, 1), done.stdout + done.stderr  # 2: mypy itself failed
     assert done.returncode == 0 or errors, done.stdout + done.stderr
     return errors
+
+
+@pytest.fixture(scope="session")
+def snippet_runs(snippet_dir: Path, request: pytest.FixtureRequest) -> dict[str, Finished]:
+    """Every example run as a program (a ``test_*.py`` one under pytest), each against its
+    own emulator, a few at a time: how each finished, by ``Snippet.id``."""
+    examples = list(snippets())
+    needs_redis = any("REDIS_URL" in snippet.code for snippet in examples)
+    extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if needs_redis else {}
+    return asyncio.run(_run_all(examples, snippet_dir, extra))
+
+
+async def _run_all(
+    examples: list[Snippet], directory: Path, extra: dict[str, str]
+) -> dict[str, Finished]:
+    turns = asyncio.Semaphore(PARALLEL)
+
+    async def one(snippet: Snippet) -> Finished:
+        module = str(directory / snippet.module_name)
+        args = [module]
+        if snippet.is_pytest:
+            args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", module]
+            args += ["-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function"]
+        async with turns, emulator() as fake:
+            return await run(args, program_env(fake, **extra), directory)
+
+    finished = await asyncio.gather(*(one(snippet) for snippet in examples))
+    return {snippet.id: result for snippet, result in zip(examples, finished, strict=True)}
 
 
 def _free_port() -> int:
