@@ -22,21 +22,40 @@ __all__ = ["Client"]
 
 
 class Client:
-    """An async client for the OKLink/OKX V5 funding and OTC RFQ API.
+    """An async client for the OKLink / OKX V5 REST API.
 
-    Use it as ``async with Client(...) as client:``; it owns one aiohttp session
-    (created on first use, inside the running loop) and one rate-limit scheduler.
-    ``rate_limits`` overrides or adds group rates; ``limiter`` is where the windows
-    live (default: this process; ``RedisLimiter`` shares one budget between processes).
-    Credentials default to ``OKX_API_KEY``, ``OKX_SECRET_KEY``, ``OKX_PASSPHRASE``, and
-    ``base_url`` to ``OKX_BASE_URL``, else ``OKLINK``; a bad ``base_url`` (not https except
-    to loopback, a bad port) raises :class:`ValidationError` here.
-    ``max_response_bytes`` caps a response body (default 16 MiB): a larger one raises
-    :class:`ResponseError`.
-    ``retry`` bounds retries (see :class:`RetryPolicy`); ``clock_sync`` (seconds) turns on
-    proactive clock syncing: before the first signed request and then whenever the
-    last sync is older than that. Without it the client syncs only when the server
-    refuses a timestamp.
+    Use it as `async with Client() as client:` (or call `await client.aclose()`). It owns
+    one HTTP session (opened on first use, inside the running loop), one rate-limit scheduler
+    and one server-clock offset: create one per account and share it between tasks. Its
+    calls are in the namespaces [`funding`][okxasync.Client.funding] and
+    [`otc`][okxasync.Client.otc]. `repr(client)`, logs and exceptions never show the secret
+    key or the passphrase.
+
+    Args:
+        api_key: The API key; by default the `OKX_API_KEY` environment variable.
+        secret_key: The secret key; by default `OKX_SECRET_KEY`.
+        passphrase: The API key's passphrase; by default `OKX_PASSPHRASE`.
+        base_url: The host: [`OKLINK`][okxasync.OKLINK], [`OKX`][okxasync.OKX], or a
+            loopback emulator's URL; by default `OKX_BASE_URL`, else `OKLINK`. Plain `http`
+            is refused except to loopback, and so is a port outside 1-65535.
+        demo: Send `x-simulated-trading: 1` (OKX demo trading).
+        timeout: Seconds each HTTP attempt may take.
+        rate_limits: Rates that override (or add to) the defaults, by rate group, e.g.
+            `{"otc": Rate(1, 2.0)}`.
+        limiter: Where the rate windows live: by default this process
+            ([`LocalLimiter`][okxasync.LocalLimiter]); a
+            [`RedisLimiter`][okxasync.RedisLimiter] shares one budget between processes.
+        retry: How reads are retried and ambiguous withdrawals and trades are looked up
+            (default: `RetryPolicy()`).
+        clock_sync: Seconds between proactive clock syncs (before the first signed request
+            and whenever the last sync is older); by default the client syncs only when the
+            server refuses a timestamp.
+        max_response_bytes: The largest response body read (default 16 MiB); a larger
+            one raises [`ResponseError`][okxasync.ResponseError].
+
+    Raises:
+        ValidationError: A credential is missing (each missing variable is named), or
+            `base_url`, `timeout` or `limiter` is not acceptable.
     """
 
     def __init__(
@@ -84,12 +103,14 @@ class Client:
 
     @cached_property
     def funding(self) -> FundingApi:
-        """Deposits, withdrawals, balances and bills (rate group ``funding``)."""
+        """The funding account: balances, deposits, withdrawals, bills
+        ([`FundingApi`][okxasync._resources.FundingApi]).
+        """
         return FundingApi(self._pipeline)
 
     @cached_property
     def otc(self) -> OtcApi:
-        """OTC RFQ quotes and trades (rate group ``otc``)."""
+        """OTC RFQ quotes and trades ([`OtcApi`][okxasync._resources.OtcApi])."""
         return OtcApi(self._pipeline)
 
     @cached_property
@@ -127,7 +148,12 @@ class Client:
         return self._pipeline.scheduler.rates
 
     def rate_limit_stats(self) -> dict[str, RateLimitStats]:
-        """Per-group counters: requests sent, server rejections, time spent waiting."""
+        """Counters of the rate-limit scheduler, per rate group.
+
+        Returns:
+            A snapshot per group: [`RateLimitStats`][okxasync.RateLimitStats] (requests sent,
+            server rejections, time spent waiting, tasks waiting now).
+        """
         return self._pipeline.scheduler.stats()
 
     @property
@@ -136,9 +162,20 @@ class Client:
         return self._pipeline.clock.offset_ms
 
     async def sync_clock(self) -> int:
-        """Learn the offset to the server's clock now (``GET /api/v5/public/time``).
+        """Learn the offset to the server's clock now.
 
-        Returns the offset in milliseconds. The client also does this by itself when the
-        server refuses a timestamp, and periodically with ``clock_sync=``.
+        `GET /api/v5/public/time` · rate bucket `public` · Permission: none (public)
+
+        The client also does this by itself when the server refuses a timestamp (50102, 50112),
+        and periodically with `clock_sync=`.
+
+        Returns:
+            The offset, in milliseconds (server time minus local time), also in
+            [`clock_offset_ms`][okxasync.Client.clock_offset_ms].
+
+        Raises:
+            TransportError: The network failed, after retries.
+            ResponseError: The answer is not a valid envelope or time, after retries.
+            APIError: The server refused the call.
         """
         return await self._pipeline.sync_clock()

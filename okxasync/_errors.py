@@ -41,7 +41,19 @@ class OkxError(Exception):
 
 
 class APIError(OkxError):
-    """The server answered with an envelope whose ``code`` is not ``"0"``."""
+    """The server answered with an envelope whose `code` is not `"0"`: it refused the call.
+
+    Args:
+        code: The API's error code, e.g. `"58237"`.
+        msg: The API's message.
+        status: The HTTP status.
+
+    Attributes:
+        code: The API's error code (a string, as the API sends it).
+        msg: The API's message (may be empty).
+        status: The HTTP status (200 for most refusals).
+        retry_after: Seconds from the `Retry-After` header, when the server sent one.
+    """
 
     def __init__(self, code: str, msg: str, status: int) -> None:
         self.code = code
@@ -70,9 +82,21 @@ class AuthenticationError(APIError):
 
 
 class ResponseError(OkxError):
-    """The answer cannot be used: the body is not the JSON envelope (HTML page, truncated,
-    wrong types), it is larger than the client's cap, or it is a redirect (never followed).
-    The message shows server text truncated and escaped (see :func:`printable`)."""
+    """The answer cannot be used: the body is not a valid envelope or record (an HTML page,
+    a truncated body, a field of the wrong type or missing), it is larger than the
+    client's cap, or it is a redirect (never followed). The message shows server text
+    truncated and escaped.
+
+    Args:
+        reason: What is wrong with it.
+        status: The HTTP status.
+        body: The body received (only a short, escaped excerpt is kept).
+
+    Attributes:
+        reason: What is wrong with it.
+        status: The HTTP status.
+        excerpt: A short, printable start of the body.
+    """
 
     def __init__(self, reason: str, status: int, body: bytes) -> None:
         self.reason = reason
@@ -85,10 +109,18 @@ class ResponseError(OkxError):
 class PagingError(OkxError):
     """A history iterator met more records in one millisecond than one page can hold.
 
-    The API's time cursor (``after``/``before``) cannot page inside a millisecond, so the
-    records of ``ts_ms`` beyond the first ``limit`` are unreachable with these filters;
-    nothing was skipped silently. Narrow the query (``ccy=``, ``state=``, ``type=``) and
-    iterate each part.
+    The API's time cursor (`after`/`before`) cannot page inside a millisecond, so the
+    records of `ts_ms` beyond the first `limit` are unreachable with these filters;
+    nothing was skipped silently. Narrow the query (`ccy=`, `state=`, `type=`) and iterate
+    each part.
+
+    Args:
+        ts_ms: The millisecond, Unix time.
+        limit: The largest page (records the millisecond holds at least).
+
+    Attributes:
+        ts_ms: The millisecond, Unix time.
+        limit: The largest page.
     """
 
     def __init__(self, ts_ms: int, limit: int) -> None:
@@ -104,11 +136,16 @@ class PagingError(OkxError):
 
 
 class TransportError(OkxError):
-    """The request could not be completed: connection failure or timeout.
+    """The request could not be completed: a connection failure or a timeout, after retries.
 
-    ``maybe_sent`` is ``False`` only when the request certainly never reached the
-    server (the connection could not be opened); a timeout or a connection lost
-    later may have delivered it, so it is ``True`` then.
+    Args:
+        message: What failed.
+        maybe_sent: Whether the request may have reached the server.
+
+    Attributes:
+        maybe_sent: `False` only when the request certainly never reached the server (the
+            connection could not be opened); a timeout or a connection lost later may have
+            delivered it, so it is `True` then.
     """
 
     def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
@@ -132,10 +169,19 @@ class ValidationError(OkxError, ValueError):
 
 
 class OutcomeUnknownError(OkxError):
-    """A withdrawal or RFQ trade was sent but whether it executed cannot be established.
+    """A withdrawal or RFQ trade was sent, but whether it executed cannot be established.
 
-    ``client_id`` is the idempotency key (withdrawal ``clientId`` / trade ``clTReqId``)
-    to look the operation up later; do not resend without checking it.
+    The client looked it up by its client id and could not settle it: it may or may not
+    have happened. Look it up later by `client_id`; never resend it under a new id.
+
+    Args:
+        message: What happened.
+        client_id: The operation's idempotency key.
+
+    Attributes:
+        message: What happened.
+        client_id: The idempotency key (withdrawal `clientId`, trade `clTReqId`) to look the
+            operation up by.
     """
 
     def __init__(self, message: str, client_id: str) -> None:

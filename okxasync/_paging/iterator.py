@@ -29,10 +29,18 @@ class Source(Protocol[R_co]):
 class HistoryIterator(Generic[R]):
     """An async iterator over history records, fetching one page at a time when needed.
 
-    Use ``async for record in it``; ``await it.aclose()`` (or ``async with it:``) stops
-    all fetching, including pages prefetched by concurrent workers. Leaving an
-    ``async for`` with ``break`` stops it too once the iterator is no longer referenced;
-    when you keep a reference to it, close it. Memory stays bounded by a few pages.
+    The history calls (`funding.iter_deposits()`, ...) return one; you do not build it
+    yourself. Use `async for record in it`; `await it.aclose()` (or `async with it:`) stops
+    all fetching, including pages prefetched by concurrent workers. Leaving an `async for`
+    with `break` stops it too once the iterator is no longer referenced; when you keep a
+    reference to it, close it. Memory stays bounded by a few pages.
+
+    Iterating raises what the underlying requests raise (see the call that made it), and
+    [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
+    largest page.
+
+    Args:
+        source: Where the pages come from (the library's pagers).
     """
 
     def __init__(self, source: Source[R]) -> None:
