@@ -61,15 +61,28 @@ CLOCK_CODES = frozenset({"50102", "50112"})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounds on retrying; every duration is in seconds.
+    """How a client retries, and how it settles ambiguous withdrawals and trades.
 
-    ``attempts`` counts the first try (``1`` disables retries of failed reads);
-    ``rate_limit_attempts`` bounds tries after rate-limit rejections; backoff delays are
-    drawn uniformly from ``[0, min(max_delay, initial_delay * 2**(attempt-1))]``; no retry
-    starts later than ``deadline`` after the call began (its first wait in the rate-limit
-    queue included). A server's ``Retry-After`` is honoured up to ``max_retry_after``; a
-    longer one (or one that would end past the deadline) is not waited out. ``lookups`` and
-    ``lookup_interval`` shape the reconciliation of an ambiguous withdrawal or trade.
+    Reads (and quotes) are retried on connection errors, timeouts, HTTP 5xx and the busy
+    codes; a rate-limit rejection is retried for every call. A withdrawal or trade is never
+    resent: when its answer is ambiguous it is looked up by its client id instead. Every
+    duration is in seconds.
+
+    Attributes:
+        attempts: Tries of a failed read, the first included (`1`: no retries).
+        rate_limit_attempts: Tries of any call the server refused for its rate limit.
+        initial_delay: The first backoff bound: delays are drawn uniformly from
+            `[0, min(max_delay, initial_delay * 2**(attempt-1))]` (full jitter).
+        max_delay: The largest backoff bound.
+        deadline: No retry starts later than this after the call began (its first wait
+            in the rate-limit queue included).
+        max_retry_after: The longest server `Retry-After` waited out; a longer one (or
+            one that would end past the deadline) is raised at once.
+        lookups: Lookups by client id of an ambiguous withdrawal or trade.
+        lookup_interval: Seconds between those lookups.
+
+    Raises:
+        ValidationError: A count below 1, or a negative duration.
     """
 
     attempts: int = 4
@@ -103,10 +116,19 @@ class RetryPolicy:
         window: float,
         elapsed: float = 0.0,
     ) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to raise ``error``.
+        """Whether and when to retry a failed attempt.
 
-        ``window`` is the rate-limit window of the endpoint's group and ``elapsed`` the
-        seconds since the call began; a retry that would start past ``deadline`` is not made.
+        Args:
+            error: The error the attempt ended with.
+            attempt: The attempt that failed, 1-based.
+            retry_safe: Whether sending the request again is harmless (reads, quotes).
+            window: The rate-limit window of the endpoint's group, in seconds (the wait after a
+                rate-limit rejection without `Retry-After`).
+            elapsed: Seconds since the call began.
+
+        Returns:
+            Seconds to wait before the next attempt, or `None` to raise `error` (not retryable,
+            attempts spent, or the retry would start past `deadline`).
         """
         wait = self._wait(error, attempt, retry_safe, window)
         if wait is None or elapsed + wait > self.deadline:
@@ -128,7 +150,14 @@ class RetryPolicy:
         return hint if hint is not None else self.backoff(attempt)
 
     def backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in ``[0, min(max_delay, initial * 2**(attempt-1))]``."""
+        """A backoff delay with full jitter.
+
+        Args:
+            attempt: The attempt that failed, 1-based.
+
+        Returns:
+            Seconds, uniform in `[0, min(max_delay, initial_delay * 2**(attempt-1))]`.
+        """
         return random.uniform(0, min(self.max_delay, self.initial_delay * 2 ** (attempt - 1)))
 
 

@@ -40,6 +40,7 @@ from okxasync.testing._routes import ROUTES, Handler, envelope
 __all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
 
 FaultKind = Literal["http_502", "busy_503", "disconnect", "delay"]
+"""A kind of GET fault (see the module docstring)."""
 CommitFault = Literal[
     "drop_before_commit",
     "drop_after_commit",
@@ -48,6 +49,7 @@ CommitFault = Literal[
     "timeout_after_commit",
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+"""Every GET fault kind, the default of ``Faults.kinds``."""
 #: The requests that change funds; the drop_* faults apply to them.
 COMMITTING = frozenset((r.method, r.path) for r in ROUTES if r.commits)
 

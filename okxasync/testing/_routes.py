@@ -50,7 +50,19 @@ Data = list[Any]
 
 @dataclass
 class RecordedRequest:
-    """One request as the emulator saw it, and how it answered."""
+    """One request as the emulator saw it, and how it answered (`fake.requests`).
+
+    Attributes:
+        method: `"GET"` or `"POST"`.
+        path: The path, without the query string.
+        query: The query parameters.
+        body: The exact request body text (`""` for GET).
+        headers: The request headers, the passphrase and signature masked.
+        arrival: `time.monotonic()` when the request arrived.
+        simulated_trading: Whether the `x-simulated-trading` header was present.
+        status: The HTTP status of the answer; `0` when none was delivered (dropped).
+        code: The envelope code of the answer.
+    """
 
     method: str
     path: str  # without the query string

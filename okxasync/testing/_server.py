@@ -32,33 +32,38 @@ class FakeCredentials(TypedDict):
 
 
 class FakeExchange:
-    """An in-process emulator of the OKLink/OKX V5 funding and OTC RFQ API.
+    """An in-process emulator of the OKLink / OKX V5 API, a real HTTP server on loopback.
 
-    ``async with FakeExchange(seed=0) as fake`` serves on ``fake.url``
-    (127.0.0.1, a free port unless ``port`` is given); ``Client(**fake.credentials)``
-    authenticates. ``fake.state`` is the ground truth the server answers from
-    (see ``ExchangeState``); ``fake.requests`` records every request in arrival
-    order. ``now_ms`` fixes the base time of the seeded histories (default: the
-    server clock); the server clock is real time plus ``clock_skew_ms`` (``_now_ms``),
-    so a skewed server refuses an unsynced client's timestamps with 50102.
-    ``latency`` (seconds) delays every answer by a simulated network round trip;
-    ``history_size`` serves that many deposits, withdrawals and bills each,
-    generated on demand (e.g. 1,000,000 without holding them in memory); ``archive_size``
-    older bills make the bills archive back to 2021-02-01 (``/asset/bills-history``).
-    Transfers, withdrawal cancels and Convert are served too (``fake.state.moves``,
-    ``fake.state.convert``).
-    Error codes are listed in ``okxasync.testing._checks``.
+    `async with FakeExchange(seed=0) as fake` serves on `fake.url` (127.0.0.1, a free port);
+    `Client(base_url=fake.url, **fake.credentials)` authenticates. `fake.state` is the
+    ground truth the server answers from ([`ExchangeState`][okxasync.testing.ExchangeState]);
+    `fake.requests` records every request in arrival order
+    ([`RecordedRequest`][okxasync.testing.RecordedRequest]). It checks signatures, keys,
+    passphrases and timestamps like the real API, validates parameters, and answers with
+    the API's error codes (listed in `okxasync.testing._checks`). Transfers, withdrawal
+    cancels and Convert are served too (`fake.state.moves`, `fake.state.convert`).
 
-    Rate limits are enforced like a strict server (``okxasync.testing._limits``): per
-    group, at most ``count`` accepted arrivals in any ``period`` seconds, else HTTP 429
-    with code ``50011``. ``rate_limits`` replaces the API's rates (``funding`` 6/1 s,
-    ``otc`` 2/2 s), ``enforce_limits=False`` turns the check off, ``jitter`` delays each
-    request by a random ``0..jitter`` seconds before it arrives, and ``retry_after``
-    adds a ``Retry-After`` header to 429 answers. ``fake.rejections`` counts 429 answers.
+    Rate limits are enforced like a strict server: per group, at most `count` accepted
+    arrivals in any `period` seconds, else HTTP 429 with code `50011`.
 
-    ``faults`` injects network and server faults (see ``Faults``); assign
-    ``fake.faults`` to change them while serving, and read ``fake.injected`` to count
-    what was injected.
+    Args:
+        seed: Seeds the generated account: the same seed, the same data.
+        host: The interface to listen on.
+        port: The port; `0` picks a free one.
+        now_ms: The base time of the seeded histories, Unix milliseconds (default: now).
+        quote_ttl_ms: How long an RFQ quote can be traded, in milliseconds.
+        rate_limits: Rates that replace the API's (`funding` 6 / 1 s, `otc` 2 / 2 s), by group.
+        enforce_limits: `False` turns the rate-limit check off.
+        jitter: Delays each request by a random `0..jitter` seconds before it "arrives".
+        retry_after: Adds a `Retry-After` header to 429 answers.
+        latency: Delays every answer by a simulated network round trip, in seconds.
+        history_size: Serve that many generated deposits, withdrawals and bills each,
+            computed on demand (e.g. 1,000,000 without holding them in memory).
+        archive_size: How many bills older than those make the bills archive, back to
+            2021-02-01 (`/asset/bills-history`).
+        faults: Network and server faults to inject ([`Faults`][okxasync.testing.Faults]).
+        clock_skew_ms: The server clock runs this far from real time, so that an unsynced
+            client's timestamps are refused (50102).
     """
 
     def __init__(
@@ -145,7 +150,11 @@ class FakeExchange:
         return Backend(self.state, secrets, clock=self._now_ms, requests=self.requests)
 
     async def start(self) -> None:
-        """Start serving; does nothing if already started."""
+        """Start serving; does nothing if already started (`async with` calls it).
+
+        Raises:
+            OSError: The port cannot be bound (e.g. already in use).
+        """
         if self._runner is not None:
             return
         outer, inner = self.limits.middlewares()

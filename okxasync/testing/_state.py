@@ -72,16 +72,24 @@ class RfqHistorySlice:
 
 
 class ExchangeState:
-    """Seeded, mutable state of the fake account (see the module docstring).
+    """The emulator's ground truth: a seeded, mutable fake account (`fake.state`).
 
-    ``seed`` and ``now_ms`` (default: the real clock at construction) fully
-    determine the generated records, which all lie in the ~90 days before
-    ``now_ms``. ``quote_ttl_ms`` is the lifetime of RFQ and Convert quotes.
-    ``history_size`` replaces the seeded deposits, withdrawals and bills with that many
-    records each, computed on demand (see ``GeneratedHistory``; memory stays flat).
-    ``archive_size`` bills older than those make the bills archive back to 2021-02-01
-    (``bills_archive``: the recent bills, then these). ``moves`` holds the trading and
-    sub-accounts, transfers and withdrawal cancels; ``convert`` the Convert desk.
+    Tests read the same lists the server answers from: `deposits`, `withdrawals`, `bills`
+    and `rfq_trades` are newest first, ordered by `(ts, id)` descending, so within one
+    millisecond the larger id comes first. Rows are dicts of the API's field names and
+    text values, as the server sends them; a test may change them (e.g. a deposit's
+    `"state"`) and the server answers accordingly. `moves` holds the trading and
+    sub-accounts, transfers and withdrawal cancels; `convert` the Convert desk.
+
+    Args:
+        seed: With `now_ms`, fully determines the generated records, which all lie in the
+            ~90 days before `now_ms`.
+        now_ms: The base time, Unix milliseconds (default: the real clock at construction).
+        quote_ttl_ms: The lifetime of RFQ and Convert quotes, in milliseconds.
+        history_size: Replace the seeded deposits, withdrawals and bills with that many
+            records each, computed on demand (memory stays flat).
+        archive_size: How many bills older than those make the bills archive, back to
+            2021-02-01 (`bills_archive`: the recent bills, then these).
     """
 
     def __init__(
@@ -154,22 +162,62 @@ class ExchangeState:
     # ------------------------------------------------------------- funding
 
     def balance_rows(self, ccys: list[str] | None) -> list[Row]:
+        """The funding balances, as `/asset/balances` answers.
+
+        Args:
+            ccys: Only these currencies; all when `None`.
+
+        Returns:
+            One row per currency.
+        """
         return [r for r in self.balances if ccys is None or r["ccy"] in ccys]
 
     def currency_rows(self, ccys: list[str] | None) -> list[Mixed]:
+        """The currencies and chains, as `/asset/currencies` answers.
+
+        Args:
+            ccys: Only these currencies; all when `None`.
+
+        Returns:
+            One row per currency and chain.
+        """
         return [r for r in self.currencies if ccys is None or r["ccy"] in ccys]
 
     def main_chain(self, ccy: str) -> str:
+        """The main chain of a currency.
+
+        Args:
+            ccy: A currency the emulator knows.
+
+        Returns:
+            The chain's name, e.g. `"USDT-ERC20"`.
+        """
         return next(str(r["chain"]) for r in self.currencies if r["ccy"] == ccy and r["mainNet"])
 
     def chains(self, ccy: str) -> list[str]:
+        """Every chain of a currency.
+
+        Args:
+            ccy: A currency the emulator knows.
+
+        Returns:
+            The chains' names.
+        """
         return [str(r["chain"]) for r in self.currencies if r["ccy"] == ccy]
 
     def withdraw(self, request: Withdraw, now_ms: int) -> Row:
-        """Record a pending withdrawal and debit ``amt + fee``; returns the record.
+        """Record a pending withdrawal and debit `amt + fee`.
 
-        Raises ``EmulatorRefusal`` 58237 for a reused clientId, 58350 if the available
-        balance is short; nothing changes then.
+        Args:
+            request: The withdrawal's validated parameters.
+            now_ms: The server time, Unix milliseconds.
+
+        Returns:
+            The new withdrawal-history row.
+
+        Raises:
+            EmulatorRefusal: 58237 for a reused clientId, 58350 if the available balance
+                is short; nothing changes then.
         """
         if request.client_id and any(w["clientId"] == request.client_id for w in self.withdrawals):
             raise EmulatorRefusal("58237", f"Duplicate clientId {request.client_id}")
@@ -259,6 +307,18 @@ class ExchangeState:
     # ----------------------------------------------------------------- RFQ
 
     def instrument(self, base: str, quote: str) -> Row:
+        """The RFQ instrument of a pair.
+
+        Args:
+            base: The base currency.
+            quote: The quote currency.
+
+        Returns:
+            The instrument's row.
+
+        Raises:
+            EmulatorRefusal: The pair is not an RFQ instrument (58000).
+        """
         for row in self.rfq_instruments:
             if row["baseCcy"] == base and row["quoteCcy"] == quote:
                 return row
@@ -269,7 +329,19 @@ class ExchangeState:
         return self._seq
 
     def make_quote(self, request: QuoteRequest, now_ms: int) -> Row:
-        """A new live quote around the pair's mid (0.1% each side), valid ``ttlMs``."""
+        """A new live quote around the pair's mid (0.1% each side), valid `quote_ttl_ms`.
+
+        Args:
+            request: The quote request's validated parameters.
+            now_ms: The server time, Unix milliseconds.
+
+        Returns:
+            The quote's row, as `/otc/rfq/quote` answers.
+
+        Raises:
+            EmulatorRefusal: The pair is not an RFQ instrument (58000), or `rfq_sz_ccy` is
+                neither of its currencies.
+        """
         inst = self.instrument(request.base_ccy, request.quote_ccy)
         if request.rfq_sz_ccy not in (request.base_ccy, request.quote_ccy):
             raise param_error("rfqSzCcy")
@@ -306,12 +378,20 @@ class ExchangeState:
         return quote
 
     def execute_trade(self, request: TradeRequest, now_ms: int) -> Row:
-        """Fill a live quote; returns the trade (state FullyFilled).
+        """Fill a live quote.
 
-        Raises ``EmulatorRefusal``: 58012 duplicate clTReqId, 58010 unknown or used
-        quote, 58011 expired quote, 51000 when the request does not match the
-        quote (pair, side, size currency, or size above the quoted size).
-        Nothing is recorded then, and the quote stays usable.
+        Args:
+            request: The trade request's validated parameters.
+            now_ms: The server time, Unix milliseconds.
+
+        Returns:
+            The trade's row (state `FullyFilled`), also added to `rfq_trades`.
+
+        Raises:
+            EmulatorRefusal: 58012 duplicate clTReqId, 58010 unknown or used quote, 58011
+                expired quote, 51000 when the request does not match the quote (pair, side,
+                size currency, or size above the quoted size). Nothing is recorded then, and the
+                quote stays usable.
         """
         if self.find_trade(trade_id=None, cl_t_req_id=request.cl_t_req_id) is not None:
             raise EmulatorRefusal("58012", f"Duplicate clTReqId {request.cl_t_req_id}")
@@ -351,14 +431,32 @@ class ExchangeState:
         return quote
 
     def find_trade(self, *, trade_id: str | None, cl_t_req_id: str | None) -> Row | None:
-        """A trade by tradeId, else by clTReqId (tradeId wins when both are given)."""
+        """A trade by its id or client id.
+
+        Args:
+            trade_id: The trade's id (wins when both are given).
+            cl_t_req_id: The client id of the trade request.
+
+        Returns:
+            The trade's row, or `None` when there is none.
+        """
         key, value = ("tradeId", trade_id) if trade_id is not None else ("clTReqId", cl_t_req_id)
         return next((t for t in self.rfq_trades if t[key] == value), None)
 
     def rfq_history(
         self, *, begin: int | None, end: int | None, page_sz: int, page_idx: int
     ) -> RfqHistorySlice:
-        """Trades with ``begin <= ts <= end``, newest first, page ``page_idx`` (0-based)."""
+        """One page of the RFQ trade history.
+
+        Args:
+            begin: Only trades with `begin <= ts` (Unix milliseconds); no bound when `None`.
+            end: Only trades with `ts <= end`; no bound when `None`.
+            page_sz: Trades per page.
+            page_idx: The page, 0-based.
+
+        Returns:
+            The page's trades, newest first, with the page and record counts.
+        """
         trades = [
             t
             for t in self.rfq_trades
