@@ -1,4 +1,4 @@
-"""The exception tree. Everything okxasync raises derives from :class:`OkxError`::
+"""The exception tree. Everything okxasync raises derives from ``OkxError``::
 
     OkxError
     ├── APIError                 the envelope's code != "0" (.code, .msg, .status)
@@ -13,7 +13,7 @@
     └── OutcomeUnknownError      a withdrawal / RFQ trade whose result is unknown
 
 Both the HTTP status and the envelope ``code`` map to a class through
-:func:`error_class`, one table for the whole library.
+``error_class``, one table for the whole library.
 """
 
 from __future__ import annotations

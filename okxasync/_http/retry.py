@@ -1,6 +1,6 @@
 """When to retry a failed attempt, and after how long.
 
-One decision function, :meth:`RetryPolicy.delay`, sees every failed attempt and
+One decision function, ``delay``, sees every failed attempt and
 returns the seconds to wait before the next one, or ``None`` to give up:
 
 * a rate-limit rejection (HTTP 429 whatever its body, code 50011, funding's 58102) was

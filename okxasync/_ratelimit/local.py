@@ -1,5 +1,5 @@
-"""Where a group's window of recent requests lives: the :class:`Limiter` protocol, the
-:class:`Slot` it hands out, and the in-process :class:`LocalLimiter`."""
+"""Where a group's window of recent requests lives: the ``Limiter`` protocol, the
+``Slot`` it hands out, and the in-process ``LocalLimiter``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ __all__ = ["Limiter", "LocalLimiter", "Slot"]
 
 
 class Slot:
-    """One admitted request's place in its group's window.
+    """One admitted request's place in its group's window, handed out by a `Limiter`.
 
-    ``expires`` is on the limiter's own clock; ``token`` names the slot in a shared store.
+    Args:
+        group: The rate group.
+        period: The group's window, in seconds.
+        expires: When the slot frees, on the limiter's own clock.
+        token: Names the slot in a shared store (generated when empty).
     """
 
     __slots__ = ("expires", "group", "period", "token")
@@ -31,27 +35,56 @@ class Slot:
 class Limiter(Protocol):
     """Where each group's window of recent requests is kept.
 
-    ``take`` either admits a request (returns its :class:`Slot`) or returns the seconds
+    ``take`` either admits a request (returns its ``Slot``) or returns the seconds
     until a slot may free; ``settle`` says the slot's response arrived (the slot may then
     free ``period`` after now). Implementations must be safe against concurrent callers
-    sharing them: :class:`LocalLimiter` (one event loop), ``RedisLimiter`` (any number
+    sharing them: ``LocalLimiter`` (one event loop), ``RedisLimiter`` (any number
     of processes and hosts).
     """
 
     margin: float
 
-    async def take(self, group: str, rate: Rate) -> Slot | float: ...
+    async def take(self, group: str, rate: Rate) -> Slot | float:
+        """Admit a request of `group` now, or say how long to wait.
 
-    async def settle(self, slot: Slot) -> None: ...
+        Args:
+            group: The rate group.
+            rate: The group's rate.
 
-    async def aclose(self) -> None: ...
+        Returns:
+            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a
+            slot may free.
+
+        Raises:
+            LimiterUnavailableError: A shared store cannot be reached (nothing may be sent).
+        """
+
+    async def settle(self, slot: Slot) -> None:
+        """Say that the slot's response arrived: it may then free `period` after now.
+
+        Args:
+            slot: A slot `take` returned.
+
+        Raises:
+            LimiterUnavailableError: A shared store cannot be reached.
+        """
+
+    async def aclose(self) -> None:
+        """Release connections; the limiter stays usable (it reconnects)."""
 
 
 class LocalLimiter:
-    """The in-process window store (the default). Share one instance between several
-    ``Client`` objects of one account in one event loop to give them one budget.
+    """The in-process window store (the default).
 
-    ``margin`` is the safety margin in seconds (see :data:`DEFAULT_MARGIN`).
+    Share one instance between several `Client` objects of one account in one event loop to
+    give them one budget.
+
+    Args:
+        margin: The safety margin, in seconds, added to a slot's life after it was sent
+            (covers requests still in flight; default 0.05).
+
+    Raises:
+        ValidationError: `margin` is negative or not a number.
     """
 
     def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
@@ -63,6 +96,18 @@ class LocalLimiter:
         return f"LocalLimiter(margin={self.margin!r})"
 
     async def take(self, group: str, rate: Rate) -> Slot | float:
+        """Admit a request of `group` now, or say how long to wait (see `Limiter.take`).
+
+        Args:
+            group: The rate group.
+            rate: The group's rate.
+
+        Returns:
+            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a slot
+            may free.
+
+        Never raises: an in-process store is always reachable.
+        """
         now = time.monotonic()
         live = self._slots.setdefault(group, [])
         # Expired slots are dropped only when the list looks full or has doubled since the
@@ -81,7 +126,14 @@ class LocalLimiter:
         return expiries[len(live) - rate.count] - now
 
     async def settle(self, slot: Slot) -> None:
+        """Say that the slot's response arrived: it frees `period` seconds from now, or sooner.
+
+        Args:
+            slot: A slot `take` returned.
+
+        Never raises: an in-process store is always reachable.
+        """
         slot.expires = min(slot.expires, time.monotonic() + slot.period)
 
     async def aclose(self) -> None:
-        """Nothing to release; present for the :class:`Limiter` protocol."""
+        """Nothing to release; present for the ``Limiter`` protocol."""

@@ -8,7 +8,7 @@ Settling a slot (its response arrived) lowers its score to ``now + period`` with
 ``ZADD XX LT``. Needs Redis >= 6.2 and the ``redis`` extra (``pip install
 "okxasync[redis]"``).
 
-If Redis cannot be reached, the request is not sent and :class:`LimiterUnavailableError`
+If Redis cannot be reached, the request is not sent and ``LimiterUnavailableError``
 is raised: without the shared window no process can know the account's remaining budget.
 """
 
@@ -55,13 +55,24 @@ _MICROS = 1_000_000
 
 
 class RedisLimiter:
-    """Keeps each rate group's window in Redis so several processes share one budget.
+    """Keeps each rate group's window in Redis, so that several processes share one budget.
 
-    ``RedisLimiter("redis://127.0.0.1:6379/0", account="main")``: every client of the same
-    OKX account (UserID), in any process on any host, must use the same ``url`` and
-    ``account``. ``margin`` is the safety margin in seconds (see ``DEFAULT_MARGIN``);
-    ``timeout`` bounds each Redis call. Raises :class:`LimiterUnavailableError` from a
-    request when Redis is unreachable (the request is not sent).
+    `RedisLimiter("redis://127.0.0.1:6379/0", account="main")`: every client of the same
+    OKX account (UserID), in any process on any host, must use the same `url` and
+    `account`. Each window is a sorted set updated by an atomic Lua script, timed by the
+    Redis server's clock (Redis >= 6.2). Needs the `redis` extra.
+
+    Args:
+        url: The Redis URL, e.g. `"redis://10.0.0.5:6379/0"` (its password never shows in
+            reprs or errors).
+        account: The account's name: the same for every client of one account.
+        margin: The safety margin in seconds, as in [`LocalLimiter`][okxasync.LocalLimiter].
+        timeout: Seconds each Redis call may take (two quick reconnects are tried).
+        prefix: The prefix of the Redis keys.
+
+    Raises:
+        ValidationError: `account` is empty, `timeout` not positive, or `margin` invalid.
+        ImportError: The `redis` package is not installed (`pip install "okxasync[redis]"`).
     """
 
     def __init__(
@@ -90,6 +101,21 @@ class RedisLimiter:
         return f"RedisLimiter({_safe_url(self.url)!r}, account={self.account!r})"
 
     async def take(self, group: str, rate: Rate) -> Slot | float:
+        """Admit a request of `group` now, or say how long to wait (see `Limiter.take`).
+
+        A caller cancelled during the call takes no slot: one the script took is given back.
+
+        Args:
+            group: The rate group.
+            rate: The group's rate.
+
+        Returns:
+            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a slot
+            may free.
+
+        Raises:
+            LimiterUnavailableError: Redis cannot be reached; the request must not be sent.
+        """
         slot = Slot(group, rate.period, expires=0.0)
         call = asyncio.ensure_future(self._take(slot, rate))
         try:
@@ -107,6 +133,14 @@ class RedisLimiter:
         return slot if taken else wait_us / _MICROS
 
     async def settle(self, slot: Slot) -> None:
+        """Say that the slot's response arrived: it frees `period` seconds from now, or sooner.
+
+        Args:
+            slot: A slot `take` returned.
+
+        Raises:
+            LimiterUnavailableError: Redis cannot be reached.
+        """
         await self._eval(_SETTLE, slot.group, round(slot.period * _MICROS), slot.token)
 
     async def aclose(self) -> None:

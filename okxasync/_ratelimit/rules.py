@@ -29,7 +29,17 @@ DEFAULT_MARGIN = 0.05
 
 @dataclass(frozen=True)
 class Rate:
-    """At most ``count`` requests in any window of ``period`` seconds."""
+    """A rate limit: at most `count` requests in any window of `period` seconds.
+
+    `Client(rate_limits={"otc": Rate(1, 2.0)})` overrides a group's rate.
+
+    Attributes:
+        count: Requests allowed per window, at least 1.
+        period: The window, in seconds (positive).
+
+    Raises:
+        ValidationError: `count` is not an int of at least 1, or `period` is not positive.
+    """
 
     count: int
     period: float

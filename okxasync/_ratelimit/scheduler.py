@@ -2,8 +2,8 @@
 
 The guarantee, for every rate group with ``Rate(count, period)``: in any interval of
 ``period`` seconds the server sees at most ``count`` of this account's requests, provided
-every client of the account shares one :class:`Limiter` (one process: the default
-:class:`LocalLimiter`; several processes or hosts: ``RedisLimiter``). An empty window
+every client of the account shares one ``Limiter`` (one process: the default
+``LocalLimiter``; several processes or hosts: ``RedisLimiter``). An empty window
 admits ``count`` requests at once; in steady state the rate approaches ``count/period``.
 
 How a slot is released. Each admitted request holds a slot that frees
@@ -17,7 +17,7 @@ How a slot is released. Each admitted request holds a slot that frees
   event-loop delay between admission and the socket write).
 
 A slot is spent once admitted: a request that then fails to send still counts (the server
-may have seen it). Waiting is FIFO within a :class:`Priority`; a direct call waits behind
+may have seen it). Waiting is FIFO within a ``Priority``; a direct call waits behind
 at most the one page fetch that already holds the group's turn.
 """
 
@@ -43,11 +43,14 @@ logger = logging.getLogger("okxasync.ratelimit")
 
 @dataclass(frozen=True)
 class RateLimitStats:
-    """Counters for one rate group since the client was created.
+    """Counters of one rate group since the client was created (`client.rate_limit_stats()`).
 
-    ``sent``: slots taken (requests admitted, including retries and sends that failed);
-    ``rejected``: server rate-limit answers (50011 / HTTP 429); ``wait_total`` and
-    ``wait_max``: seconds callers spent waiting for a slot; ``waiting``: callers queued now.
+    Attributes:
+        sent: Slots taken: requests admitted, including retries and sends that failed.
+        rejected: Server rate-limit answers (50011 / HTTP 429).
+        wait_total: Seconds callers spent waiting for a slot, added up.
+        wait_max: The longest any caller waited for a slot, in seconds.
+        waiting: Callers queued now.
     """
 
     sent: int = 0
@@ -76,7 +79,7 @@ class _Group:
 
 
 class Scheduler:
-    """Admits requests per rate group, in priority then FIFO order, through a :class:`Limiter`.
+    """Admits requests per rate group, in priority then FIFO order, through a ``Limiter``.
 
     Use ``async with scheduler.slot(group, priority):`` around one send; the block's
     outcome tells the scheduler whether a response arrived and whether it was a rejection.

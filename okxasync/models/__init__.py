@@ -1,10 +1,10 @@
 """Typed records of the OKLink/OKX V5 funding and OTC RFQ API.
 
-Every record is a frozen :class:`msgspec.Struct` whose fields are the API's names in
+Every record is a frozen ``Struct`` whose fields are the API's names in
 snake_case (``availBal`` -> ``avail_bal``, ``from`` -> ``from_``). Amounts, prices and
-sizes are :class:`~decimal.Decimal`, or ``None`` where the API sends ``""``. Millisecond
+sizes are ``Decimal``, or ``None`` where the API sends ``""``. Millisecond
 timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ...) and read as aware UTC
-:class:`~datetime.datetime` through ``ts``, ``quote_ts``, ...: decoding stays cheap and
+``datetime`` through ``ts``, ``quote_ts``, ...: decoding stays cheap and
 the datetime is built only when read. Documented state codes are enums whose unknown
 values decode as a pseudo-member that equals (and is) the raw string. Unknown extra
 fields are ignored.

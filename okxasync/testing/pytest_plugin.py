@@ -3,8 +3,8 @@ through the ``pytest11`` entry point once okxasync is installed).
 
 Fixtures, both function-scoped and async:
 
-* ``fake_exchange``: a started :class:`~okxasync.testing.FakeExchange`, closed after the test.
-* ``okx_client``: an :class:`okxasync.Client` bound to it (default rate limits), closed after.
+* ``fake_exchange``: a started ``FakeExchange``, closed after the test.
+* ``okx_client``: an ``Client`` bound to it (default rate limits), closed after.
 
 Configure the emulator per test or module with the marker
 ``@pytest.mark.fake_exchange(seed=1, now_ms=..., quote_ttl_ms=...)`` (keyword arguments of
