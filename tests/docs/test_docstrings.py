@@ -164,6 +164,14 @@ def endpoint_buckets() -> dict[tuple[str, str], set[str]]:
     return table
 
 
+def required_permission(method: str, path: str) -> str:
+    """The API key permission an endpoint needs, by the API's rule: reads need Read, a
+    withdrawal Withdraw, every other write (trades, quotes, transfers, cancellations) Trade."""
+    if method == "GET":
+        return "Read"
+    return "Withdraw" if path == "/api/v5/asset/withdrawal" else "Trade"
+
+
 def problems_of_api_call(doc: str) -> list[str]:
     problems = []
     endpoint = ENDPOINT.search(doc)
@@ -174,6 +182,13 @@ def problems_of_api_call(doc: str) -> list[str]:
         problems.append("names no rate bucket (rate bucket `name`)")
     if PERMISSION.search(doc) is None:
         problems.append("names no permission (Permission: Read / Withdraw / Trade)")
+    permission = PERMISSION.search(doc)
+    if endpoint and permission:
+        needed = required_permission(endpoint["method"], endpoint["path"])
+        if permission["permission"] != needed:
+            problems.append(
+                f"Permission: {permission['permission']}, but {endpoint[0]} needs {needed}"
+            )
     if endpoint and bucket:
         buckets = endpoint_buckets().get((endpoint["method"], endpoint["path"]))
         if buckets is None:
@@ -254,6 +269,10 @@ def test_the_checks_catch_what_they_should() -> None:
     assert problems_of_function(documented, documented.__doc__ or "") == []
     assert problems_of_api_call("`GET /api/v5/asset/balances`, rate bucket `funding`.") == [
         "names no permission (Permission: Read / Withdraw / Trade)"
+    ]
+    withdraw = "`POST /api/v5/asset/withdrawal` · rate bucket `funding` · Permission: Trade"
+    assert problems_of_api_call(withdraw) == [
+        "Permission: Trade, but `POST /api/v5/asset/withdrawal` needs Withdraw"
     ]
     wrong = "`GET /api/v5/asset/nope` · rate bucket `funding` · Permission: Read"
     assert problems_of_api_call(wrong) == [
