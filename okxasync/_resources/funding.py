@@ -19,8 +19,8 @@ class FundingApi(FundingMoves):
 
     Every method is keyword-only apart from `ccy` of the first three, validates its
     arguments before anything is sent, and shares the client's rate-limit scheduler.
-    Transfers, cancels and deposit/withdrawal status come from
-    [`FundingMoves`][okxasync._resources.moves.FundingMoves].
+    Transfers, cancels and deposit/withdrawal status are below too (from the base class
+    `FundingMoves`).
     """
 
     async def balances(self, ccy: Ccy | None = None) -> list[m.Balance]:

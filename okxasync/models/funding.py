@@ -235,6 +235,7 @@ class Bill(Timestamped, frozen=True, kw_only=True):
         bal_chg: The change of the balance (negative for money out).
         bal: The balance after the change.
         type: What made it ([`BillType`][okxasync.BillType]).
+        notes: The archive's note on the bill (`None` for bills from `/asset/bills`).
     """
 
     bill_id: str = ""

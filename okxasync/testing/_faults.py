@@ -120,7 +120,11 @@ class Faults:
             raise ValueError(f"idle_close must be positive seconds or None: {self.idle_close}")
 
     def commit_shares(self) -> dict[CommitFault, float]:
-        """The share of each fault of fund-moving requests, in draw order."""
+        """The share of each fault of fund-moving requests.
+
+        Returns:
+            The shares by fault kind, in the order they are drawn.
+        """
         return {
             "drop_before_commit": self.drop_before_commit,
             "drop_after_commit": self.drop_after_commit,
