@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from pathlib import Path
+
+import pytest
 
 from okxasync.testing import FakeExchange
 
 from .snippets import REPO, emulator, program_env, run
 
 CREDIT = REPO / "examples" / "credit_deposits.py"
+EXPORT = REPO / "examples" / "export_history.py"
+CONVERT = REPO / "examples" / "convert_bot.py"
 LOOKBACK_DAYS = 30
 
 
@@ -62,8 +67,58 @@ async def test_credit_deposits_credits_each_successful_deposit_once(tmp_path: Pa
         assert set(json.loads(ledger.read_text())) == expected | {pending["depId"]}
 
 
-def test_programs_type_check(mypy_errors: dict[str, list[str]]) -> None:
-    programs = sorted(p.name for p in (REPO / "examples").glob("*.py"))
-    assert "credit_deposits.py" in programs
-    failing = {name: mypy_errors[name] for name in programs if name in mypy_errors}
-    assert not failing, f"mypy --strict on examples/: {failing}"
+PROGRAMS = sorted(p.name for p in (REPO / "examples").glob("*.py"))
+
+
+def test_the_programs_are_found() -> None:
+    assert {"convert_bot.py", "credit_deposits.py", "export_history.py"} <= set(PROGRAMS)
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_program_type_checks(program: str, mypy_errors: dict[str, list[str]]) -> None:
+    errors = mypy_errors.get(program, [])
+    assert not errors, f"mypy --strict on examples/{program}:\n" + "\n".join(errors)
+
+
+async def test_export_history_writes_every_record_of_the_window_once(tmp_path: Path) -> None:
+    since, until = "2000-01-01", "2100-01-01"
+    args = [str(EXPORT), "--since", since, "--until", until, "--out", str(tmp_path / "out")]
+    async with emulator() as fake:
+        finished = await run(args, program_env(fake), tmp_path)
+        deposits = {row["depId"]: row for row in fake.state.deposits}
+        withdrawals = {row["wdId"]: row for row in fake.state.withdrawals}
+    assert finished.returncode == 0, finished.report()
+    assert f"{len(deposits)} deposits, {len(withdrawals)} withdrawals" in finished.stdout
+
+    written = read_csv(tmp_path / "out" / "deposits.csv")
+    assert [row["dep_id"] for row in written] == list(deposits)  # once each, newest first
+    for row in written:
+        source = deposits[row["dep_id"]]
+        assert (row["amt"], row["state"], row["tx_id"]) == (
+            source["amt"],
+            source["state"],
+            source["txId"],
+        )
+    written = read_csv(tmp_path / "out" / "withdrawals.csv")
+    assert sorted(row["wd_id"] for row in written) == sorted(withdrawals)
+    assert all(row["fee"] == withdrawals[row["wd_id"]]["fee"] for row in written)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+async def test_convert_bot_buys_once_per_round(tmp_path: Path) -> None:
+    args = [str(CONVERT), "--usdt", "150", "--rounds", "2", "--interval", "0.05"]
+    args += ["--name", "ci"]
+    async with emulator() as fake:
+        finished = await run(args, program_env(fake), tmp_path)
+        trades = [t for t in fake.state.convert.trades if t["clTReqId"].startswith("buyci")]
+    assert finished.returncode == 0, finished.report()
+    assert sorted(t["clTReqId"] for t in trades) == ["buyci1", "buyci2"]
+    assert all(t["quoteCcy"] == "USDT" and t["fillQuoteSz"] == "150" for t in trades), trades
+    lines = finished.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["round 1", "round 2"]
+    for line, trade in zip(lines, sorted(trades, key=lambda t: t["clTReqId"]), strict=True):
+        assert f"({trade['tradeId']})" in line
