@@ -43,9 +43,9 @@ class OtcApi(Namespace):
         """
         lists = await self._pipeline.request(ep.RFQ_INSTRUMENTS, {})
         return [
-            inst if inst.ts_ms is not None else _with_ts(inst, group.ts_ms)
+            m.RfqInstrument(ts_ms=group.ts_ms, **msgspec.structs.asdict(pair))
             for group in lists
-            for inst in group.instruments
+            for pair in group.instruments
         ]
 
     async def quote(
@@ -272,6 +272,3 @@ class OtcApi(Namespace):
         """
         return iter_rfq_history(self._pipeline, begin=begin, end=end, page_size=page_size)
 
-
-def _with_ts(inst: m.RfqInstrument, ts_ms: int | None) -> m.RfqInstrument:
-    return msgspec.structs.replace(inst, ts_ms=ts_ms)

@@ -1,17 +1,24 @@
 """Typed records of the OKLink/OKX V5 funding and OTC RFQ API.
 
 Every record is a frozen ``Struct`` whose fields are the API's names in
-snake_case (``availBal`` -> ``avail_bal``, ``from`` -> ``from_``). Amounts, prices and
-sizes are ``Decimal``, or ``None`` where the API sends ``""``. Millisecond
-timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ...) and read as aware UTC
-``datetime`` through ``ts``, ``quote_ts``, ...: decoding stays cheap and
-the datetime is built only when read. Documented state codes are enums whose unknown
-values decode as a pseudo-member that equals (and is) the raw string. Unknown extra
-fields are ignored.
+snake_case (``availBal`` -> ``avail_bal``, ``from`` -> ``from_``). Records are precise: a
+field the API always sends is required and never ``None``; a response that lacks it, or
+carries a value of the wrong kind, raises ``ResponseError`` when it is decoded. Only
+fields the API documents as optional, or sends as ``""`` where a number is expected, are
+``X | None`` (``None`` meaning "absent" or "empty"). Text fields keep ``""``.
+
+Amounts, prices and sizes are finite ``Decimal`` (``"NaN"`` or ``"Infinity"`` is a bad
+response). Millisecond timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ...; from 1970
+to the end of year 9999, checked when decoded) and read as aware UTC ``datetime`` through
+``ts``, ``quote_ts``, ...: decoding stays cheap and the datetime is built only when read.
+Documented state codes are enums (``OpenEnum``): ``str()`` gives the name a person reads,
+``.value`` the API's code; unknown codes decode as a pseudo-member instead of failing.
+Unknown extra fields are ignored.
 """
 
 from __future__ import annotations
 
+from ._base import MAX_MS as MAX_MS
 from ._base import OpenEnum as OpenEnum
 from ._base import ms_to_datetime as ms_to_datetime
 from .convert import (
@@ -51,6 +58,7 @@ from .otc import (
     TradeState,
 )
 from .otc import InstrumentList as InstrumentList
+from .otc import InstrumentPair as InstrumentPair
 
 __all__ = [
     "AccountType",

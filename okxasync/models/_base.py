@@ -1,29 +1,33 @@
-"""Typed records of the OKLink/OKX V5 funding and OTC RFQ API.
-
-Every record is a frozen :class:`msgspec.Struct` whose fields are the API's names in
-snake_case (``availBal`` -> ``avail_bal``, ``from`` -> ``from_``). Amounts, prices and
-sizes are :class:`~decimal.Decimal`, or ``None`` where the API sends ``""``. Millisecond
-timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ...) and read as aware UTC
-:class:`~datetime.datetime` through ``ts``, ``quote_ts``, ...: decoding stays cheap and
-the datetime is built only when read. Documented state codes are enums whose unknown
-values decode as a pseudo-member that equals (and is) the raw string. Unknown extra
-fields are ignored.
-"""
+"""The building blocks of the records: ``Record``, ``Timestamped``, ``OpenEnum``, ``Ms``
+(the rules they enforce are in the :mod:`okxasync.models` docstring)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, get_args, overload
 
 import msgspec
 
-__all__ = ["OpenEnum", "Record", "Timestamped", "ms_to_datetime"]
+__all__ = ["MAX_MS", "Ms", "OpenEnum", "Record", "Timestamped", "ms_to_datetime"]
 
 _UNKNOWN: dict[tuple[type[enum.Enum], str], Any] = {}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
+#: The last millisecond of year 9999: the latest time a ``datetime`` can hold.
+MAX_MS = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc) - _EPOCH) // timedelta(
+    milliseconds=1
+)
 
+Ms = Annotated[int, msgspec.Meta(ge=0, le=MAX_MS)]
+"""Unix milliseconds from 1970 to the end of year 9999 (checked when decoded)."""
+
+
+@overload
+def ms_to_datetime(ms: int) -> datetime: ...
+@overload
+def ms_to_datetime(ms: None) -> None: ...
 def ms_to_datetime(ms: int | None) -> datetime | None:
     """Exact conversion of Unix milliseconds to an aware UTC datetime (no float rounding)."""
     # Positional timedelta(days, seconds, microseconds, milliseconds): a third faster
@@ -32,17 +36,19 @@ def ms_to_datetime(ms: int | None) -> datetime | None:
 
 
 class OpenEnum(str, enum.Enum):
-    """A string enum that tolerates values it does not know.
+    """A string enum of API codes that tolerates codes it does not know.
 
-    ``DepositState("99")`` returns a pseudo-member with ``.value == "99"`` and
-    ``name == "UNKNOWN"``; it is a ``str`` equal to ``"99"``, so new server states never
-    break decoding.
+    ``str(DepositState.SUCCESSFUL)`` (and an f-string) is the name, ``"SUCCESSFUL"``: what a
+    person reads. The API's code is ``.value`` (``"2"``), and a member still equals its
+    code (``DepositState.SUCCESSFUL == "2"``). ``DepositState("99")`` returns a
+    pseudo-member with ``.value == "99"``, ``.name == "UNKNOWN"``, ``.known is False`` and
+    ``str()`` ``"UNKNOWN(99)"``, so new server codes never break decoding.
     """
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if not isinstance(value, str):
-            return None
+        if not isinstance(value, str) or not value:
+            return None  # "" is no code: a bad response
         member = _UNKNOWN.get((cls, value))
         if member is None:
             member = str.__new__(cls, value)
@@ -52,22 +58,50 @@ class OpenEnum(str, enum.Enum):
         return member
 
     def __str__(self) -> str:
-        return str(self.value)
+        return self._name_ if self.known else f"UNKNOWN({self._value_})"
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self), format_spec)
 
     @property
     def known(self) -> bool:
-        """False for a value the API documented after this library was written."""
+        """False for a code the API documented after this library was written."""
         return self._name_ != "UNKNOWN"
 
 
+_DECIMAL_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _decimal_fields(cls: type[msgspec.Struct]) -> tuple[str, ...]:
+    names = _DECIMAL_FIELDS.get(cls)
+    if names is None:
+        names = _DECIMAL_FIELDS[cls] = tuple(
+            f.name for f in msgspec.structs.fields(cls) if Decimal in (f.type, *get_args(f.type))
+        )
+    return names
+
+
 class Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Base of all records: frozen, keyword-only, camelCase on the wire."""
+    """Base of all records: frozen, keyword-only, camelCase on the wire.
+
+    Every amount (a :class:`~decimal.Decimal` field) is finite: ``NaN``, ``sNaN`` or an
+    infinity raises ``ValueError`` when a record is built, which decoding reports as
+    :class:`~okxasync.ResponseError`.
+    """
+
+    def __post_init__(self) -> None:
+        for name in _decimal_fields(type(self)):
+            value = getattr(self, name)
+            if value is not None and not value.is_finite():
+                raise ValueError(f"{name} must be a finite number, got {value}")
 
 
 class Timestamped(Record, frozen=True, kw_only=True):
-    ts_ms: int | None = msgspec.field(default=None, name="ts")
+    """A record with the API's ``ts``: ``ts_ms`` (Unix ms), read as ``ts``."""
+
+    ts_ms: Ms = msgspec.field(name="ts")
 
     @property
-    def ts(self) -> datetime | None:
+    def ts(self) -> datetime:
         """``ts`` as an aware UTC datetime."""
         return ms_to_datetime(self.ts_ms)

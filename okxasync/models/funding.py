@@ -1,4 +1,9 @@
-"""Records of the funding account: balances, currencies, deposits, withdrawals, bills."""
+"""Records of the funding account: balances, currencies, deposits, withdrawals, bills.
+
+Required and optional fields follow the API reference (see :mod:`okxasync.models`):
+a field without a default is always sent, and a response lacking it is a
+:class:`~okxasync.ResponseError`.
+"""
 
 from __future__ import annotations
 
@@ -117,10 +122,10 @@ class Balance(Record, frozen=True, kw_only=True):
         avail_bal: The part available to withdraw or transfer.
     """
 
-    ccy: str = ""
-    bal: Decimal | None = None
-    frozen_bal: Decimal | None = None
-    avail_bal: Decimal | None = None
+    ccy: str
+    bal: Decimal
+    frozen_bal: Decimal
+    avail_bal: Decimal
 
 
 class Currency(Record, frozen=True, kw_only=True):
@@ -148,25 +153,25 @@ class Currency(Record, frozen=True, kw_only=True):
         min_wd_unlock_confirm: Confirmations before a deposit can be withdrawn.
     """
 
-    ccy: str = ""
-    name: str = ""
-    logo_link: str = ""
-    chain: str = ""
-    can_dep: bool | None = None
-    can_wd: bool | None = None
-    can_internal: bool | None = None
-    min_dep: Decimal | None = None
-    min_wd: Decimal | None = None
-    max_wd: Decimal | None = None
-    wd_tick_sz: int | None = None
-    wd_quota: Decimal | None = None
-    used_wd_quota: Decimal | None = None
-    min_fee: Decimal | None = None
-    max_fee: Decimal | None = None
-    main_net: bool | None = None
-    need_tag: bool | None = None
-    min_dep_arrival_confirm: int | None = None
-    min_wd_unlock_confirm: int | None = None
+    ccy: str
+    name: str
+    logo_link: str
+    chain: str
+    can_dep: bool
+    can_wd: bool
+    can_internal: bool
+    min_dep: Decimal
+    min_wd: Decimal
+    max_wd: Decimal
+    wd_tick_sz: int
+    wd_quota: Decimal
+    used_wd_quota: Decimal
+    min_fee: Decimal
+    max_fee: Decimal
+    main_net: bool
+    need_tag: bool
+    min_dep_arrival_confirm: int
+    min_wd_unlock_confirm: int
 
 
 class DepositAddress(Record, frozen=True, kw_only=True):
@@ -185,16 +190,16 @@ class DepositAddress(Record, frozen=True, kw_only=True):
         ct_addr: The last characters of the token's contract address.
     """
 
-    addr: str = ""
+    addr: str
     tag: str | None = None
     memo: str | None = None
     pmt_id: str | None = None
     addr_ex: dict[str, str] | None = None
-    ccy: str = ""
-    chain: str = ""
-    to: str = ""
-    selected: bool | None = None
-    ct_addr: str = ""
+    ccy: str
+    chain: str
+    to: str
+    selected: bool
+    ct_addr: str
 
 
 class Deposit(Timestamped, frozen=True, kw_only=True):
@@ -213,15 +218,15 @@ class Deposit(Timestamped, frozen=True, kw_only=True):
         actual_dep_blk_confirm: The confirmations it has so far.
     """
 
-    ccy: str = ""
-    chain: str = ""
-    amt: Decimal | None = None
-    from_: str = ""
-    to: str = ""
-    tx_id: str = ""
-    state: DepositState | None = None
-    dep_id: str = ""
-    actual_dep_blk_confirm: int | None = None
+    ccy: str
+    chain: str
+    amt: Decimal
+    from_: str
+    to: str
+    tx_id: str
+    state: DepositState
+    dep_id: str
+    actual_dep_blk_confirm: int
 
 
 class Bill(Timestamped, frozen=True, kw_only=True):
@@ -238,13 +243,12 @@ class Bill(Timestamped, frozen=True, kw_only=True):
         notes: The archive's note on the bill (`None` for bills from `/asset/bills`).
     """
 
-    bill_id: str = ""
-    ccy: str = ""
-    client_id: str = ""
-    bal_chg: Decimal | None = None
-    bal: Decimal | None = None
-    type: BillType | None = None
-    #: Notes; sent by the archive (``/asset/bills-history``) only, else ``None``.
+    bill_id: str
+    ccy: str
+    client_id: str
+    bal_chg: Decimal
+    bal: Decimal
+    type: BillType
     notes: str | None = None
 
 
@@ -259,11 +263,11 @@ class Withdrawal(Record, frozen=True, kw_only=True):
         chain: The chain it is sent on.
     """
 
-    amt: Decimal | None = None
-    wd_id: str = ""
-    ccy: str = ""
-    client_id: str = ""
-    chain: str = ""
+    amt: Decimal
+    wd_id: str
+    ccy: str
+    client_id: str
+    chain: str
 
 
 class WithdrawalId(Record, frozen=True, kw_only=True):
@@ -293,19 +297,19 @@ class WithdrawalRecord(Timestamped, frozen=True, kw_only=True):
         client_id: The client id it was requested with.
     """
 
-    ccy: str = ""
-    chain: str = ""
-    amt: Decimal | None = None
-    from_: str = ""
-    to: str = ""
+    ccy: str
+    chain: str
+    amt: Decimal
+    from_: str
+    to: str
     tag: str | None = None
     pmt_id: str | None = None
     memo: str | None = None
-    tx_id: str = ""
-    fee: Decimal | None = None
-    state: WithdrawalState | None = None
-    wd_id: str = ""
-    client_id: str = ""
+    tx_id: str
+    fee: Decimal
+    state: WithdrawalState
+    wd_id: str
+    client_id: str
 
 
 class AccountType(OpenEnum):

@@ -1,4 +1,9 @@
-"""Records of the OTC RFQ endpoints: instruments, quotes, trades, trade history."""
+"""Records of the OTC RFQ endpoints: instruments, quotes, trades, trade history.
+
+Required and optional fields follow the API reference (see :mod:`okxasync.models`):
+a field without a default is always sent, and a response lacking it is a
+:class:`~okxasync.ResponseError`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from decimal import Decimal
 
 import msgspec
 
-from ._base import OpenEnum, Record, Timestamped, ms_to_datetime
+from ._base import Ms, OpenEnum, Record, Timestamped, ms_to_datetime
 
 __all__ = [
     "HistoryPage",
     "HistoryTrade",
     "InstrumentList",
+    "InstrumentPair",
     "Quote",
     "RfqInstrument",
     "Side",
@@ -62,17 +68,40 @@ class RfqInstrument(Timestamped, frozen=True, kw_only=True):
         quote_single_min: The smallest size in the quote currency.
     """
 
-    inst_id: str = ""
-    base_ccy: str = ""
-    quote_ccy: str = ""
-    base_single_min: Decimal | None = None
-    quote_single_min: Decimal | None = None
+    inst_id: str
+    base_ccy: str
+    quote_ccy: str
+    base_single_min: Decimal
+    quote_single_min: Decimal
+
+
+class InstrumentPair(Record, frozen=True, kw_only=True):
+    """A pair as the wire lists it, without ``ts``; see [`RfqInstrument`][okxasync.RfqInstrument].
+
+    Attributes:
+        inst_id: The pair, e.g. `"BTC-USD"`.
+        base_ccy: Its base currency.
+        quote_ccy: Its quote currency.
+        base_single_min: The smallest trade, in `base_ccy`.
+        quote_single_min: The smallest trade, in `quote_ccy`.
+    """
+
+    inst_id: str
+    base_ccy: str
+    quote_ccy: str
+    base_single_min: Decimal
+    quote_single_min: Decimal
 
 
 class InstrumentList(Timestamped, frozen=True, kw_only=True):
-    """The wire shape of ``/otc/rfq/instruments``; ``OtcApi.instruments`` flattens it."""
+    """The wire shape of ``/otc/rfq/instruments``; ``OtcApi.instruments`` flattens it.
 
-    instruments: list[RfqInstrument] = msgspec.field(default_factory=list)
+    Attributes:
+        ts_ms: When the list was updated, Unix milliseconds (read it as `ts`).
+        instruments: The pairs ([`InstrumentPair`][okxasync.models.InstrumentPair]).
+    """
+
+    instruments: list[InstrumentPair]
 
 
 class Quote(Record, frozen=True, kw_only=True):
@@ -97,33 +126,31 @@ class Quote(Record, frozen=True, kw_only=True):
         ask_quote_sz: The ask's size in the quote currency.
     """
 
-    quote_ts_ms: int | None = msgspec.field(default=None, name="quoteTs")
-    ttl_ms: int | None = None
-    cl_q_req_id: str = ""
-    quote_id: str = ""
-    base_ccy: str = ""
-    quote_ccy: str = ""
-    side: Side | None = None
-    orig_rfq_sz: Decimal | None = None
-    rfq_sz: Decimal | None = None
-    rfq_sz_ccy: str = ""
-    bid_px: Decimal | None = None
-    bid_base_sz: Decimal | None = None
-    bid_quote_sz: Decimal | None = None
-    ask_px: Decimal | None = None
-    ask_base_sz: Decimal | None = None
-    ask_quote_sz: Decimal | None = None
+    quote_ts_ms: Ms = msgspec.field(name="quoteTs")
+    ttl_ms: int
+    cl_q_req_id: str
+    quote_id: str
+    base_ccy: str
+    quote_ccy: str
+    side: Side
+    orig_rfq_sz: Decimal
+    rfq_sz: Decimal
+    rfq_sz_ccy: str
+    bid_px: Decimal
+    bid_base_sz: Decimal
+    bid_quote_sz: Decimal
+    ask_px: Decimal
+    ask_base_sz: Decimal
+    ask_quote_sz: Decimal
 
     @property
-    def quote_ts(self) -> datetime | None:
+    def quote_ts(self) -> datetime:
         """`quote_ts_ms` as an aware UTC datetime."""
         return ms_to_datetime(self.quote_ts_ms)
 
     @property
-    def expires_at(self) -> datetime | None:
+    def expires_at(self) -> datetime:
         """When the quote stops being tradable (``quote_ts + ttl_ms``)."""
-        if self.quote_ts_ms is None or self.ttl_ms is None:
-            return None
         return ms_to_datetime(self.quote_ts_ms + self.ttl_ms)
 
 
@@ -134,8 +161,10 @@ class Trade(Timestamped, frozen=True, kw_only=True):
         ts_ms: The record's time, Unix milliseconds (read it as `ts`).
         trade_id: The trade's id.
         quote_id: The id of the quote traded.
-        cl_t_req_id: The client id of the trade request (yours, or the one generated).
-        cl_q_req_id: Your id of the quote request, if you gave one.
+        cl_t_req_id: The client id of the trade request (yours, or the one generated);
+            `None` when the server leaves it out (the reference's table lists it, its
+            example sends `clQReqId` instead).
+        cl_q_req_id: Your id of the quote request, if you gave one; `None` when left out.
         state: Where the trade is ([`TradeState`][okxasync.TradeState]).
         inst_id: The instrument id, e.g. `"BTC-USDT"`.
         base_ccy: The base currency.
@@ -146,18 +175,18 @@ class Trade(Timestamped, frozen=True, kw_only=True):
         filled_quote_sz: The size filled, in the quote currency.
     """
 
-    trade_id: str = ""
-    quote_id: str = ""
-    cl_t_req_id: str = ""
-    cl_q_req_id: str = ""
-    state: TradeState | None = None
-    inst_id: str = ""
-    base_ccy: str = ""
-    quote_ccy: str = ""
-    side: Side | None = None
-    px: Decimal | None = None
-    filled_base_sz: Decimal | None = None
-    filled_quote_sz: Decimal | None = None
+    trade_id: str
+    quote_id: str
+    cl_t_req_id: str | None = None
+    cl_q_req_id: str | None = None
+    state: TradeState
+    inst_id: str
+    base_ccy: str
+    quote_ccy: str
+    side: Side
+    px: Decimal
+    filled_base_sz: Decimal
+    filled_quote_sz: Decimal
 
 
 class HistoryTrade(Timestamped, frozen=True, kw_only=True):
@@ -177,19 +206,19 @@ class HistoryTrade(Timestamped, frozen=True, kw_only=True):
         quote_sz: The size in the quote currency.
     """
 
-    trade_ts_ms: int | None = msgspec.field(default=None, name="tradeTs")
-    trade_id: str = ""
-    cl_t_req_id: str = ""
-    inst_id: str = ""
-    side: Side | None = None
-    px: Decimal | None = None
-    base_ccy: str = ""
-    base_sz: Decimal | None = None
-    quote_ccy: str = ""
-    quote_sz: Decimal | None = None
+    trade_ts_ms: Ms = msgspec.field(name="tradeTs")
+    trade_id: str
+    cl_t_req_id: str
+    inst_id: str
+    side: Side
+    px: Decimal
+    base_ccy: str
+    base_sz: Decimal
+    quote_ccy: str
+    quote_sz: Decimal
 
     @property
-    def trade_ts(self) -> datetime | None:
+    def trade_ts(self) -> datetime:
         """`trade_ts_ms` as an aware UTC datetime."""
         return ms_to_datetime(self.trade_ts_ms)
 
@@ -200,12 +229,14 @@ class HistoryPage(Timestamped, frozen=True, kw_only=True):
     Attributes:
         ts_ms: The record's time, Unix milliseconds (read it as `ts`).
         page_idx: This page's index, 0-based.
-        total_page_cnt: How many pages the history has.
+        total_page_cnt: How many pages the history has; `None` when left out. The
+            reference's own example contradicts it (0 pages for 1 record), so
+            `iter_history` uses it only where the pages agree with it.
         total_record_cnt: How many trades the history has.
         trades: The page's trades ([`HistoryTrade`][okxasync.HistoryTrade]), newest first.
     """
 
-    page_idx: int | None = None
+    page_idx: int
     total_page_cnt: int | None = None
-    total_record_cnt: int | None = None
-    trades: list[HistoryTrade] = msgspec.field(default_factory=list)
+    total_record_cnt: int
+    trades: list[HistoryTrade]

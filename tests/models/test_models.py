@@ -10,7 +10,9 @@ import pytest
 
 import okxasync
 from okxasync import models as m
+from okxasync import ResponseError
 from okxasync._http.decode import decode
+from record_helpers import balance, deposit, trade
 
 BALANCES = b"""{"code": "0", "msg": "", "data": [{"availBal": "37.11827078",
  "bal": "37.11827078", "ccy": "ETH", "frozenBal": "0"}]}"""
@@ -198,32 +200,129 @@ def test_history_page() -> None:
     )
 
 
-def test_empty_strings_become_none_for_amounts_and_times_only() -> None:
-    body = b"""{"code":"0","data":[{"amt":"","ts":"","state":"","from":"","depId":"7",
-      "actualDepBlkConfirm":""}]}"""
+def test_empty_text_stays_empty() -> None:
+    """Text the API sends as ``""`` (``from``, ``txId`` of internal deposits) keeps it."""
+    body = DEPOSIT_HISTORY.replace(b'"txId": "16f', b'"txId": "", "x": "16f')
     [d] = decode(m.Deposit, body, 200)
-    assert (d.amt, d.ts, d.ts_ms, d.state, d.actual_dep_blk_confirm) == (None,) * 5
-    assert (d.from_, d.dep_id) == ("", "7")
+    assert (d.from_, d.tx_id) == ("", "")
 
 
 def test_empty_strings_stay_empty_for_optional_text() -> None:
     """An optional text field (``str | None``) keeps ``""``; ``None`` means it was absent."""
-    body = b"""{"code":"0","data":[{"wdId":"9","tag":"","memo":"","amt":"","ts":""}]}"""
+    body = WITHDRAWAL_HISTORY.replace(b'"wdId"', b'"tag": "", "memo": "", "wdId"')
     [w] = decode(m.WithdrawalRecord, body, 200)
     assert (w.tag, w.memo, w.pmt_id) == ("", "", None)
-    assert (w.amt, w.ts) == (None, None)
 
 
-def test_empty_strings_in_nested_records() -> None:
-    body = b"""{"code":"0","data":[{"pageIdx":"0","totalPageCnt":"","trades":[
-      {"px":"","baseSz":"1","tradeTs":""}],"ts":"1"}]}"""
+def test_empty_strings_become_none_where_a_number_is_optional() -> None:
+    body = HISTORY.replace(b'"totalPageCnt": "0"', b'"totalPageCnt": ""')
     [page] = decode(m.HistoryPage, body, 200)
     assert page.total_page_cnt is None
-    assert (page.trades[0].px, page.trades[0].base_sz, page.trades[0].trade_ts) == (
-        None,
-        Decimal(1),
-        None,
-    )
+    assert page.trades[0].base_sz == Decimal("0.05")
+
+
+REQUIRED = [
+    (m.Deposit, DEPOSIT_HISTORY, ["ts", "amt", "state", "depId", "ccy", "txId"]),
+    (m.WithdrawalRecord, WITHDRAWAL_HISTORY, ["ts", "amt", "fee", "state", "wdId", "clientId"]),
+    (m.Bill, BILLS, ["ts", "balChg", "bal", "type", "billId"]),
+    (m.Balance, BALANCES, ["ccy", "bal", "availBal", "frozenBal"]),
+    (m.Currency, CURRENCIES, ["ccy", "chain", "minWd", "minFee", "maxFee", "canWd"]),
+    (m.Withdrawal, WITHDRAWAL, ["wdId", "amt", "clientId"]),
+    (m.Quote, QUOTE, ["quoteId", "quoteTs", "ttlMs", "bidPx", "askPx", "side"]),
+    (m.Trade, TRADE, ["tradeId", "state", "px", "ts", "quoteId"]),
+    (m.HistoryPage, HISTORY, ["trades", "tradeTs", "px", "pageIdx", "totalRecordCnt"]),
+    (m.InstrumentList, INSTRUMENTS, ["instruments", "instId", "baseSingleMin", "ts"]),
+]
+
+
+def _without(body: bytes, key: str) -> bytes:
+    data = msgspec.json.decode(body)
+
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != key}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return msgspec.json.encode({**data, "data": strip(data["data"])})
+
+
+@pytest.mark.parametrize(
+    ("record", "body", "keys"), REQUIRED, ids=lambda v: getattr(v, "__name__", "")
+)
+def test_a_missing_or_empty_required_field_is_a_response_error(
+    record: type[msgspec.Struct], body: bytes, keys: list[str]
+) -> None:
+    assert decode(record, body, 200)  # the reference's example decodes
+    for key in keys:
+        with pytest.raises(ResponseError, match=key):
+            decode(record, _without(body, key), 200)
+    for key in keys:
+        if key not in TEXT_KEYS and key not in ("trades", "instruments"):
+            with pytest.raises(ResponseError, match=key):
+                decode(record, _blank(body, key), 200)
+
+
+#: Text fields: ``""`` is a valid (empty) value for them.
+TEXT_KEYS = {
+    "ccy",
+    "chain",
+    "depId",
+    "txId",
+    "wdId",
+    "clientId",
+    "billId",
+    "quoteId",
+    "tradeId",
+    "instId",
+}
+
+
+def _blank(body: bytes, key: str) -> bytes:
+    """``body`` with ``key`` sent as ``""`` wherever it occurs."""
+    data = msgspec.json.decode(body)
+
+    def blank(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: "" if k == key else blank(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return value
+
+    return msgspec.json.encode({**data, "data": blank(data["data"])})
+
+
+@pytest.mark.parametrize("amt", ["sNaN", "NaN", "Infinity", "-Infinity"])
+def test_an_amount_that_is_not_a_finite_number_is_a_response_error(amt: str) -> None:
+    body = DEPOSIT_HISTORY.replace(b'"135.705808"', f'"{amt}"'.encode())
+    with pytest.raises(ResponseError, match="finite"):
+        decode(m.Deposit, body, 200)
+    nested = HISTORY.replace(b'"3981.2672"', f'"{amt}"'.encode())
+    with pytest.raises(ResponseError, match="finite"):
+        decode(m.HistoryPage, nested, 200)
+
+
+@pytest.mark.parametrize("ts", ["99999999999999999", "-1", "253402300800000"])
+def test_a_time_out_of_range_is_a_response_error_when_decoded(ts: str) -> None:
+    """Raised while decoding, never later when ``.ts`` is read (``OverflowError``)."""
+    body = DEPOSIT_HISTORY.replace(b'"1655251200000"', f'"{ts}"'.encode())
+    with pytest.raises(ResponseError, match="ts"):
+        decode(m.Deposit, body, 200)
+    quote = QUOTE.replace(b'"1710326094347"', f'"{ts}"'.encode())
+    with pytest.raises(ResponseError, match="quoteTs"):
+        decode(m.Quote, quote, 200)
+
+
+def test_the_last_millisecond_of_year_9999_is_a_time() -> None:
+    body = DEPOSIT_HISTORY.replace(b'"1655251200000"', b'"253402300799999"')
+    [d] = decode(m.Deposit, body, 200)
+    assert d.ts == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+
+
+def test_records_built_by_hand_are_checked_too() -> None:
+    with pytest.raises(ValueError, match="amt"):
+        deposit(amt=Decimal("NaN"))
 
 
 @pytest.mark.parametrize("enum_type", [m.DepositState, m.WithdrawalState, m.BillType])
@@ -238,25 +337,24 @@ def test_unknown_enum_values_decode_as_the_raw_value(enum_type: type[m.OpenEnum]
 
 
 def test_unknown_state_in_a_response() -> None:
-    body = b'{"code":"0","data":[{"state":"PartiallyFilled","tradeId":"1"}]}'
-    [t] = decode(m.Trade, body, 200)
+    [t] = decode(m.Trade, TRADE.replace(b'"FullyFilled"', b'"PartiallyFilled"'), 200)
     assert t.state == "PartiallyFilled"
-    assert t.state is not None and not t.state.known
+    assert not t.state.known
 
 
 def test_unknown_fields_are_ignored() -> None:
-    body = b'{"code":"0","data":[{"ccy":"BTC","bal":"1","newField":{"x":[1,2]}}],"extra":1}'
-    assert decode(m.Balance, body, 200) == [m.Balance(ccy="BTC", bal=Decimal(1))]
+    body = BALANCES.replace(b'"ccy"', b'"newField": {"x": [1, 2]}, "ccy"')[:-1] + b', "extra": 1}'
+    assert decode(m.Balance, body, 200) == decode(m.Balance, BALANCES, 200)
 
 
 def test_timestamps_are_exact_milliseconds() -> None:
-    record = m.Deposit(ts_ms=1655251200999)
+    record = deposit(ts_ms=1655251200999)
     assert record.ts == datetime(2022, 6, 15, 0, 0, 0, 999000, tzinfo=timezone.utc)
-    assert record.ts is not None and record.ts.tzinfo is timezone.utc
+    assert record.ts.tzinfo is timezone.utc
 
 
 def test_records_are_frozen_and_exported() -> None:
-    record = m.Balance(ccy="BTC")
+    record = balance(ccy="BTC")
     with pytest.raises(AttributeError):
         record.ccy = "ETH"  # type: ignore[misc]
     for name in m.__all__:
@@ -264,6 +362,6 @@ def test_records_are_frozen_and_exported() -> None:
 
 
 def test_records_round_trip_to_the_wire_names() -> None:
-    raw = msgspec.json.decode(msgspec.json.encode(m.Trade(cl_t_req_id="a", ts_ms=5)))
+    raw = msgspec.json.decode(msgspec.json.encode(trade(cl_t_req_id="a", ts_ms=5)))
     assert raw["clTReqId"] == "a"
     assert raw["ts"] == 5

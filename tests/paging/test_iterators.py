@@ -64,7 +64,18 @@ def ms(moment: datetime) -> int:
 def rows(n: int, ts_of: Callable[[int], int], ccy: str = "BTC") -> list[Row]:
     """``n`` crafted deposits, newest first, ids falling with the index."""
     return [
-        {"depId": str(10_000 + n - i), "ts": str(ts_of(i)), "ccy": ccy, "amt": "1", "state": "2"}
+        {
+            "depId": str(10_000 + n - i),
+            "ts": str(ts_of(i)),
+            "ccy": ccy,
+            "amt": "1",
+            "state": "2",
+            "chain": f"{ccy}-Bitcoin",
+            "from": "",
+            "to": "bc1qexample",
+            "txId": f"tx{i}",
+            "actualDepBlkConfirm": "6",
+        }
         for i in range(n)
     ]
 
