@@ -4,11 +4,19 @@ The fast path decodes the bytes straight into ``Envelope[Record]`` with one reus
 msgspec decoder per record type. Only when that fails does the slow path run: it
 tells API errors from malformed bodies, and turns ``""`` into ``None`` for the
 non-string fields (the API sends ``""`` for "no value") before converting again.
+
+Everything a record needs is checked here, so that reading a field never fails later:
+required fields, types, times in range (``msgspec.Meta`` on the fields), and amounts that
+are finite numbers (not ``NaN``, ``sNaN`` or an infinity, which would raise later when
+compared or added).
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import functools
+import operator
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
 import msgspec
 
@@ -64,6 +72,7 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
         raise _api_error(str(envelope.code), envelope.msg, status)
     if status >= 300:
         raise ResponseError("HTTP error status with a success code", status, body)
+    _check_finite(envelope.data, status, body)
     return envelope.data
 
 
@@ -78,9 +87,45 @@ def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
         envelope = Envelope[record]  # type: ignore[valid-type]
         raw = _blank_to_none(msgspec.json.decode(body), envelope)
         records: list[R] = msgspec.convert(raw, envelope, strict=False).data
-        return records
     except (msgspec.MsgspecError, TypeError, ValueError, RecursionError) as exc:
         raise ResponseError(f"unexpected data ({_reason(exc)})", status, body) from None
+    _check_finite(records, status, body)
+    return records
+
+
+def _check_finite(records: list[Any], status: int, body: bytes) -> None:
+    """Raises :class:`ResponseError` if an amount in ``records`` (of one record type; nested
+    records included) is NaN or infinite. The loops run in C (``map``/``all``): a page of
+    100 records costs a few microseconds."""
+    if not records:
+        return
+    amounts, nested = _plan(type(records[0]))
+    for name in amounts:
+        values = filter(_is_not_none, map(operator.attrgetter(name), records))
+        if not all(map(Decimal.is_finite, values)):
+            raise ResponseError(f"unexpected data ({name} is not a finite number)", status, body)
+    for name in nested:
+        for record in records:
+            _check_finite(getattr(record, name), status, body)
+
+
+_is_not_none = functools.partial(operator.is_not, None)
+_plans: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(record: type[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(Decimal fields, list-of-record fields)`` of a record type (cached)."""
+    plan = _plans.get(record)
+    if plan is None:
+        if not issubclass(record, msgspec.Struct):
+            plan = ((), ())
+        else:
+            fields = msgspec.structs.fields(record)
+            amounts = tuple(f.name for f in fields if Decimal in (f.type, *get_args(f.type)))
+            nested = tuple(f.name for f in fields if get_origin(f.type) is list)
+            plan = (amounts, nested)
+        _plans[record] = plan
+    return plan
 
 
 def _rate_limited(body: bytes) -> RateLimitError:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
-from typing import Annotated, Any, get_args, overload
+from typing import Annotated, Any, overload
 
 import msgspec
 
@@ -69,31 +68,11 @@ class OpenEnum(str, enum.Enum):
         return self._name_ != "UNKNOWN"
 
 
-_DECIMAL_FIELDS: dict[type[Any], tuple[str, ...]] = {}
-
-
-def _decimal_fields(cls: type[msgspec.Struct]) -> tuple[str, ...]:
-    names = _DECIMAL_FIELDS.get(cls)
-    if names is None:
-        names = _DECIMAL_FIELDS[cls] = tuple(
-            f.name for f in msgspec.structs.fields(cls) if Decimal in (f.type, *get_args(f.type))
-        )
-    return names
-
-
 class Record(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Base of all records: frozen, keyword-only, camelCase on the wire.
 
-    Every amount (a :class:`~decimal.Decimal` field) is finite: ``NaN``, ``sNaN`` or an
-    infinity raises ``ValueError`` when a record is built, which decoding reports as
-    :class:`~okxasync.ResponseError`.
+    Decoding (``okxasync._http.decode``) also checks that every amount is finite.
     """
-
-    def __post_init__(self) -> None:
-        for name in _decimal_fields(type(self)):
-            value = getattr(self, name)
-            if value is not None and not value.is_finite():
-                raise ValueError(f"{name} must be a finite number, got {value}")
 
 
 class Timestamped(Record, frozen=True, kw_only=True):
