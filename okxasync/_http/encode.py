@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from .._errors import ValidationError
 from .._text import plain_decimal
 
-__all__ = ["MAX_CCY", "Param", "ccy_codes", "encode", "to_ms"]
+__all__ = ["MAX_CCY", "SECONDS_BELOW", "Millis", "Param", "ccy_codes", "encode", "to_ms"]
 
 MAX_CCY = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -47,7 +47,7 @@ def _text(name: str, value: object) -> str:
 
 
 def _ccy(name: str, value: object) -> str:
-    return ",".join(_ccy_items(name, value))
+    return ",".join(dict.fromkeys(_ccy_items(name, value)))
 
 
 def ccy_codes(name: str, value: object) -> list[str] | None:
@@ -67,9 +67,10 @@ def _ccy_items(name: str, value: object) -> list[str]:
 
 
 def _one_ccy(name: str, value: object) -> str:
+    """A currency code in upper case, as the API spells them (``"btc"`` -> ``"BTC"``)."""
     if not isinstance(value, str) or not _CCY.fullmatch(value):
         raise ValidationError(f"{name} must be one currency code such as 'BTC', got {value!r}")
-    return value
+    return value.upper()
 
 
 def _iterable(name: str, value: object) -> list[object]:
@@ -128,14 +129,33 @@ def _ms(name: str, value: object) -> str:
     return str(to_ms(name, value))
 
 
+#: An ``int`` time below this (1973-03-03 in ms, year 5138 in seconds) is taken for seconds.
+SECONDS_BELOW = 10**11
+
+
+class Millis(int):
+    """Unix milliseconds the library computed itself (paging cursors): never mistaken for
+    seconds by :func:`to_ms`, however small."""
+
+
 def to_ms(name: str, value: object) -> int:
-    """Unix milliseconds, from 1970 to the end of year 9999, from an aware datetime or an int."""
+    """Unix milliseconds, from 1970 to the end of year 9999, from an aware datetime or an int.
+
+    Raises :class:`ValidationError` for anything else, and for an ``int`` from 1 to
+    ``SECONDS_BELOW - 1``: that is almost surely Unix *seconds* (``time.time()``), which
+    would silently select 1970; the message says so. ``0`` (the epoch) is accepted.
+    """
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(f"{name} must be a timezone-aware datetime, got a naive one")
         ms = (value - _EPOCH) // timedelta(milliseconds=1)
     elif isinstance(value, int) and not isinstance(value, bool):
         ms = value
+        if 0 < ms < SECONDS_BELOW and not isinstance(value, Millis):
+            raise ValidationError(
+                f"{name} takes Unix milliseconds, got {value!r}, which looks like seconds "
+                f"(that many ms is in 1970-73): pass {value * 1000} or an aware datetime"
+            )
     else:
         raise ValidationError(f"{name} must be an aware datetime or Unix ms, got {value!r}")
     if not 0 <= ms <= MAX_MS:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from .._errors import ResponseError
+from .._http.encode import Millis
 
 __all__ = [
     "MAX_CONCURRENCY",
@@ -46,9 +47,9 @@ def cursor_args(lo: int, hi: int | None, limit: int) -> dict[str, int]:
     """
     args = {"limit": limit}
     if hi is not None:
-        args["after"] = hi
+        args["after"] = Millis(hi)
     if lo > 0:
-        args["before"] = lo - 1
+        args["before"] = Millis(lo - 1)
     return args
 
 

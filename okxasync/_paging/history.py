@@ -32,7 +32,7 @@ def check_window(since: object, until: object) -> tuple[int, int | None]:
     lo = 0 if since is None else to_ms("since", since)
     hi = None if until is None else to_ms("until", until)
     if hi is not None and lo >= hi:
-        raise ValidationError(f"since must be before until, got since={lo} ms, until={hi} ms")
+        raise ValidationError(f"since must be before until, got since={since!r}, until={until!r}")
     return lo, hi
 
 

@@ -273,7 +273,7 @@ class FundingApi(FundingMoves):
         record = next((r for r in records if r.client_id == client_id), None)
         if record is None:
             return None
-        if record.ccy != ccy or record.amt != as_decimal(amt):
+        if record.ccy != ccy.upper() or record.amt != as_decimal(amt):
             raise mismatch("withdrawal", client_id, f"wdId {record.wd_id}")
         return m.Withdrawal(
             amt=record.amt,

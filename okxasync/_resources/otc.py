@@ -271,4 +271,3 @@ class OtcApi(Namespace):
         Errors of the requests themselves (as for `history`) are raised while iterating.
         """
         return iter_rfq_history(self._pipeline, begin=begin, end=end, page_size=page_size)
-

@@ -7,12 +7,14 @@ async with okxasync.testing.FakeExchange(seed=0) as fake:
 ```
 """
 
+from okxasync.testing._data import ANCHOR_MS
 from okxasync.testing._faults import FAULT_KINDS, FaultKind, Faults
 from okxasync.testing._routes import RecordedRequest
 from okxasync.testing._server import FakeCredentials, FakeExchange
 from okxasync.testing._state import ExchangeState
 
 __all__ = [
+    "ANCHOR_MS",
     "FAULT_KINDS",
     "FakeCredentials",
     "ExchangeState",

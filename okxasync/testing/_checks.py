@@ -16,6 +16,9 @@ code     status  meaning
 58010    200     RFQ: quote does not exist (unknown or already traded)
 58011    200     RFQ: quote expired (older than its ``ttlMs``)
 58012    200     RFQ: duplicate ``clTReqId`` (nothing is recorded)
+58206    200     withdrawal: ``amt`` below the chain's ``minWd``
+58210    200     withdrawal: on-chain ``fee`` above the chain's ``maxFee``
+58211    200     withdrawal: on-chain ``fee`` below the chain's ``minFee``
 58237    200     withdrawal: duplicate ``clientId`` (nothing is recorded)
 58350    200     withdrawal: insufficient balance (``amt + fee > availBal``)
 =======  ======  ==========================================================

@@ -1,7 +1,8 @@
 """Seeded, deterministic sample data for the emulator.
 
 Everything here is a pure function of ``random.Random(seed)`` and a base time
-``now_ms``: the same pair always yields the same records. Records are plain
+``now_ms`` (by default the fixed ``ANCHOR_MS``): the same pair always yields the same
+records, today and any other day. Records are plain
 JSON-ready dicts with the API's camelCase keys and string values, exactly as
 the reference shows them.
 
@@ -37,6 +38,7 @@ from okxasync.testing._random import (
 )
 
 __all__ = [
+    "ANCHOR_MS",
     "Mixed",
     "Row",
     "SeedData",
@@ -52,6 +54,10 @@ Row = dict[str, str]
 
 Mixed = dict[str, "str | bool"]
 """A currency or deposit-address record: strings plus a few booleans."""
+
+#: The default base time of seeded histories: 2026-01-01T00:00:00Z. Fixed, so that a seed
+#: means the same records (ids and timestamps) whenever and wherever the emulator runs.
+ANCHOR_MS = 1_767_225_600_000
 
 
 @dataclass
@@ -101,7 +107,7 @@ def make_currencies() -> list[Mixed]:
                     "minDep": fmt(Decimal(1).scaleb(-coin.decimals), coin.decimals),
                     "minDepArrivalConfirm": str(chain.confirms),
                     "minFee": chain.min_fee,
-                    "minWd": fmt(Decimal(repr(coin.low)), coin.decimals),
+                    "minWd": fmt(Decimal(repr(coin.low / 10)), coin.decimals),
                     "minWdUnlockConfirm": str(chain.confirms * 2),
                     "name": coin.name,
                     "needTag": coin.need_tag,

@@ -42,6 +42,10 @@ class FakeExchange:
     passphrases and timestamps like the real API, validates parameters, and answers with
     the API's error codes (listed in `okxasync.testing._checks`). Transfers, withdrawal
     cancels and Convert are served too (`fake.state.moves`, `fake.state.convert`).
+    The seeded histories lie in the ~90 days before `now_ms`, by default the fixed
+    [`ANCHOR_MS`][okxasync.testing.ANCHOR_MS] (2026-01-01T00:00:00Z), so a seed gives the same
+    records on every run; what happens while serving (and the signature window) uses the
+    server clock, real time plus `clock_skew_ms`.
 
     Rate limits are enforced like a strict server: per group, at most `count` accepted
     arrivals in any `period` seconds, else HTTP 429 with code `50011`.
@@ -50,7 +54,8 @@ class FakeExchange:
         seed: Seeds the generated account: the same seed, the same data.
         host: The interface to listen on.
         port: The port; `0` picks a free one.
-        now_ms: The base time of the seeded histories, Unix milliseconds (default: now).
+        now_ms: The base time of the seeded histories, Unix milliseconds (default:
+            `ANCHOR_MS`, fixed; `int(time.time() * 1000)` makes them end now).
         quote_ttl_ms: How long an RFQ quote can be traded, in milliseconds.
         rate_limits: Rates that replace the API's (`funding` 6 / 1 s, `otc` 2 / 2 s), by group.
         enforce_limits: `False` turns the rate-limit check off.
@@ -90,7 +95,6 @@ class FakeExchange:
         self.latency = latency
         self._outer = [simulated_latency(latency)] if latency else []
         self.clock_skew_ms = clock_skew_ms
-        now_ms = self._now_ms() if now_ms is None else now_ms
         self.state = ExchangeState(
             seed,
             now_ms=now_ms,

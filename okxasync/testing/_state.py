@@ -10,7 +10,6 @@ so a lazily generated history can replace one later.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +17,7 @@ from decimal import Decimal
 from okxasync.testing._catalogue import COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal, param_error
 from okxasync.testing._convert import ConvertDesk
-from okxasync.testing._data import Mixed, Row, generate, trade_id
+from okxasync.testing._data import ANCHOR_MS, Mixed, Row, generate, trade_id
 from okxasync.testing._generated import Archive, ArchivedBills, GeneratedHistory, Kind
 from okxasync.testing._lists import insert_newest_first, numeric_key, page_newest_first
 from okxasync.testing._moves import Moves
@@ -84,7 +83,9 @@ class ExchangeState:
     Args:
         seed: With `now_ms`, fully determines the generated records, which all lie in the
             ~90 days before `now_ms`.
-        now_ms: The base time, Unix milliseconds (default: the real clock at construction).
+        now_ms: The base time, Unix milliseconds (default: the fixed `ANCHOR_MS`,
+            2026-01-01T00:00:00Z, so a seed means the same records on every run; pass
+            `int(time.time() * 1000)` for histories that end now).
         quote_ttl_ms: The lifetime of RFQ and Convert quotes, in milliseconds.
         history_size: Replace the seeded deposits, withdrawals and bills with that many
             records each, computed on demand (memory stays flat).
@@ -102,7 +103,7 @@ class ExchangeState:
         archive_size: int = DEFAULT_ARCHIVE_SIZE,
     ) -> None:
         self.seed = seed
-        self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        self.now_ms = ANCHOR_MS if now_ms is None else now_ms
         self.quote_ttl_ms = quote_ttl_ms
         data = generate(seed, self.now_ms)
         self.account_id = data.account_id
@@ -205,6 +206,19 @@ class ExchangeState:
         """
         return [str(r["chain"]) for r in self.currencies if r["ccy"] == ccy]
 
+    def currency_row(self, ccy: str, chain: str | None) -> Mixed:
+        """The `/asset/currencies` row of a currency on one chain.
+
+        Args:
+            ccy: A currency the emulator knows.
+            chain: One of its chains; `None` for its main chain.
+
+        Returns:
+            The row, with the chain's `minWd`, `minFee` and `maxFee`.
+        """
+        chain = chain or self.main_chain(ccy)
+        return next(r for r in self.currencies if r["ccy"] == ccy and r["chain"] == chain)
+
     def withdraw(self, request: Withdraw, now_ms: int) -> Row:
         """Record a pending withdrawal and debit `amt + fee`.
 
@@ -216,11 +230,14 @@ class ExchangeState:
             The new withdrawal-history row.
 
         Raises:
-            EmulatorRefusal: 58237 for a reused clientId, 58350 if the available balance
-                is short; nothing changes then.
+            EmulatorRefusal: 58237 for a reused clientId, 58206 for an amount below the
+                chain's `minWd`, 58211 / 58210 for an on-chain (`dest` 4) fee below its
+                `minFee` / above its `maxFee`, 58350 if the available balance is short;
+                nothing changes then.
         """
         if request.client_id and any(w["clientId"] == request.client_id for w in self.withdrawals):
             raise EmulatorRefusal("58237", f"Duplicate clientId {request.client_id}")
+        self._check_limits(request)
         total = request.amt + request.fee
         if total > Decimal(self.funding_row(request.ccy)["availBal"]):
             raise EmulatorRefusal("58350", "Insufficient balance")
@@ -230,6 +247,17 @@ class ExchangeState:
         self.add_bill(request.ccy, -total, "2", request.client_id or "", now_ms)
         self.changed("withdrawal", record)
         return record
+
+    def _check_limits(self, request: Withdraw) -> None:
+        row = self.currency_row(request.ccy, request.chain)
+        if request.amt < Decimal(str(row["minWd"])):
+            raise EmulatorRefusal("58206", f"Withdrawal amount is below the minimum {row['minWd']}")
+        if request.dest != "4":  # internal transfers (dest 3) cost no network fee
+            return
+        if request.fee < Decimal(str(row["minFee"])):
+            raise EmulatorRefusal("58211", f"Withdrawal fee is below the minimum {row['minFee']}")
+        if request.fee > Decimal(str(row["maxFee"])):
+            raise EmulatorRefusal("58210", f"Withdrawal fee exceeds the maximum {row['maxFee']}")
 
     def _withdrawal_record(self, request: Withdraw, now_ms: int) -> Row:
         return {

@@ -11,7 +11,8 @@ import pytest
 from okxasync import DepositState, ValidationError
 from okxasync._endpoints import funding as ep
 from okxasync._endpoints import otc as otc_ep
-from okxasync._http.encode import encode, format_decimal, to_ms
+from okxasync._http.encode import Millis, encode, format_decimal, to_ms
+from okxasync._paging import cursor_args
 
 
 def withdrawal(**over: object) -> Mapping[str, object]:
@@ -144,10 +145,33 @@ def test_to_ms() -> None:
     plus2 = timezone(timedelta(hours=2))
     assert to_ms("t", datetime(2022, 6, 1, 2, tzinfo=plus2)) == 1654041600000
     assert to_ms("t", datetime(2022, 6, 1, 0, 0, 0, 999999, tzinfo=timezone.utc)) == (1654041600999)
-    assert to_ms("t", 5) == 5
+    assert to_ms("t", 0) == 0
+    assert to_ms("t", 10**11) == 10**11
     for bad in (datetime(2022, 6, 1), -1, "1654041600000", 1.5):
         with pytest.raises(ValidationError):
             to_ms("t", bad)
+
+
+@pytest.mark.parametrize("seconds", [1, 5, 1_717_200_000, 10**11 - 1])
+def test_an_int_that_looks_like_seconds_is_refused_with_a_hint(seconds: int) -> None:
+    with pytest.raises(
+        ValidationError, match=rf"since .*looks like seconds.*pass {seconds * 1000}"
+    ):
+        to_ms("since", seconds)
+
+
+def test_cursors_the_library_computes_are_never_taken_for_seconds() -> None:
+    assert to_ms("before", Millis(10**11 - 1)) == 10**11 - 1
+    assert encode(ep.DEPOSIT_HISTORY.params, cursor_args(10**11, None, 100)) == {
+        "before": str(10**11 - 1),
+        "limit": "100",
+    }
+
+
+@pytest.mark.parametrize("ccy", ["btc", "Btc", ["usdt", "btc", "BTC"]])
+def test_currency_codes_are_sent_in_upper_case(ccy: str | list[str]) -> None:
+    expected = "BTC" if isinstance(ccy, str) else "USDT,BTC"
+    assert encode(ep.BALANCES.params, {"ccy": ccy}) == {"ccy": expected}
 
 
 def test_rfq_arguments() -> None:

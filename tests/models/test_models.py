@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+from record_helpers import balance, deposit, trade
 
 import okxasync
-from okxasync import models as m
 from okxasync import ResponseError
+from okxasync import models as m
 from okxasync._http.decode import decode
-from record_helpers import balance, deposit, trade
 
 BALANCES = b"""{"code": "0", "msg": "", "data": [{"availBal": "37.11827078",
  "bal": "37.11827078", "ccy": "ETH", "frozenBal": "0"}]}"""

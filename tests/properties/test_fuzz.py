@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import string
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
@@ -71,7 +72,8 @@ one_ccy = st.sampled_from(CCYS)
 some_ccy = st.one_of(one_ccy, st.lists(one_ccy, min_size=1, max_size=20), st.frozensets(one_ccy))
 text = st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(NASTY))
 moment = st.one_of(
-    st.integers(0, 2**45),
+    st.just(0),
+    st.integers(10**11, 2**45),  # smaller ints look like seconds: refused with a hint
     st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(timezone.utc)),
 )
 limit = st.integers(1, 100)
@@ -84,6 +86,7 @@ small_amount = st.one_of(
 
 
 SERIAL = itertools.count()
+ALNUM_ID = r"[A-Za-z0-9]{1,32}"
 CURRENCY_PARAMS = {"ccy", "base_ccy", "quote_ccy", "rfq_sz_ccy", "sz_ccy"}
 AMOUNT_PARAMS = {"amt", "fee", "rfq_sz", "sz"}
 
@@ -97,6 +100,8 @@ def junk_for(name: str) -> st.SearchStrategy[Any]:
         return junk.filter(lambda v: not plausible_amount(v))
     if name == "chain":  # any string may name a chain; the exchange knows which exist
         return junk.filter(lambda v: not isinstance(v, str))
+    if name == "client_id":  # a well-formed id may be one already used: the server's call
+        return junk.filter(lambda v: not (isinstance(v, str) and re.fullmatch(ALNUM_ID, v)))
     return junk
 
 
@@ -108,6 +113,12 @@ def plausible_amount(value: object) -> bool:
     except ArithmeticError:
         return False
     return number.is_finite() and number > 0
+
+
+def within(low: Decimal, high: Decimal) -> st.SearchStrategy[Any]:
+    """Amounts from ``low`` to ``high``, as Decimal or str."""
+    amounts = st.decimals(min_value=low, max_value=high, places=8)
+    return st.one_of(amounts, amounts.map(str))
 
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -179,13 +190,16 @@ async def test_history_arguments(fake: FakeExchange, wide: Client, data: st.Data
 @given(data=st.data())
 async def test_withdraw_arguments(fake: FakeExchange, wide: Client, data: st.DataObject) -> None:
     currency = data.draw(one_ccy, "currency")
+    chain = data.draw(optional(st.sampled_from(fake.state.chains(currency))), "chain")
+    row = fake.state.currency_row(currency, chain)
     valid = {
         "ccy": st.just(currency),
-        "amt": small_amount,
-        "fee": small_amount,
+        # the chain's own limits: a refusal of these is the server's to make, not ours
+        "amt": within(Decimal(str(row["minWd"])), Decimal(str(row["minWd"])) * 2),
+        "fee": within(Decimal(str(row["minFee"])), Decimal(str(row["maxFee"]))),
         "dest": st.sampled_from(["3", "4"]),
         "to_addr": text,
-        "chain": optional(st.sampled_from(fake.state.chains(currency))),
+        "chain": st.just(chain),
         # a reused id is the server's refusal to make, not ours: make each one unique
         "client_id": optional(alnum.map(lambda v: f"{v[:24]}{next(SERIAL):08d}")),
     }

@@ -83,14 +83,19 @@ async def test_deposit_history_sends_every_argument(
 
 async def test_bills_send_every_argument(client: okxasync.Client, fake: FakeExchange) -> None:
     await client.funding.bills(
-        ccy="USDT", type=BillType.WITHDRAWAL, client_id="abc1", after=5_000, before=1_000, limit=3
+        ccy="USDT",
+        type=BillType.WITHDRAWAL,
+        client_id="abc1",
+        after=JUNE_1_MS + 5,
+        before=JUNE_1_MS,
+        limit=3,
     )
     assert last(fake, "GET", "/api/v5/asset/bills").query == {
         "ccy": "USDT",
         "type": "2",
         "clientId": "abc1",
-        "after": "5000",
-        "before": "1000",
+        "after": str(JUNE_1_MS + 5),
+        "before": str(JUNE_1_MS),
         "limit": "3",
     }
 

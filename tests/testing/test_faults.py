@@ -104,6 +104,7 @@ async def withdraw_raw(fake: FakeExchange, client_id: str) -> int:
             "dest": "4",
             "toAddr": "TN4h",
             "fee": "1",
+            "chain": "USDT-TRC20",
             "clientId": client_id,
         }
     )
