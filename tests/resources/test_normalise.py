@@ -58,14 +58,12 @@ async def test_unix_seconds_are_refused_with_a_hint_before_sending(
     client: okxasync.Client, fake: FakeExchange
 ) -> None:
     seconds = int(time.time())
-    calls = [
-        lambda: client.funding.iter_deposits(since=seconds),
-        lambda: client.funding.iter_bills(until=seconds),
-        lambda: client.otc.iter_history(begin=seconds),
-    ]
-    for call in calls:
-        with pytest.raises(ValidationError, match=rf"looks like seconds.*{seconds * 1000}"):
-            call()
+    with pytest.raises(ValidationError, match=rf"since .*looks like seconds.*{seconds * 1000}"):
+        client.funding.iter_deposits(since=seconds)
+    with pytest.raises(ValidationError, match=r"until .*looks like seconds"):
+        client.funding.iter_bills(until=seconds)
+    with pytest.raises(ValidationError, match=r"begin .*looks like seconds"):
+        client.otc.iter_history(begin=seconds)
     with pytest.raises(ValidationError, match=r"after .*looks like seconds"):
         await client.funding.deposit_history(after=seconds)
     with pytest.raises(ValidationError, match=r"begin .*looks like seconds"):
