@@ -6,7 +6,8 @@
     │   └── AuthenticationError  50100-50113, 50119: key (or region), passphrase, signature,
     │                            timestamp
     ├── ResponseError            not a valid envelope, a redirect, a body over the cap
-    ├── PagingError              more records share one millisecond than a page holds
+    ├── PagingError              a history cannot be paged on: one millisecond fuller than a
+    │                            page, or a page-index history that makes no progress
     ├── TransportError           connection failures and timeouts, after retries
     ├── LimiterUnavailableError  the shared rate limiter (Redis) cannot be reached; nothing sent
     ├── ValidationError          a bad argument, raised before anything is sent
@@ -107,32 +108,47 @@ class ResponseError(OkxError):
 
 
 class PagingError(OkxError):
-    """A history iterator met more records in one millisecond than one page can hold.
+    """A history iterator cannot go on without skipping or repeating records.
 
-    The API's time cursor (`after`/`before`) cannot page inside a millisecond, so the
-    records of `ts_ms` beyond the first `limit` are unreachable with these filters;
-    nothing was skipped silently. Narrow the query (`ccy=`, `state=`, `type=`) and iterate
-    each part.
+    Either it met more records in one millisecond than one page can hold (`ts_ms` is that
+    millisecond): the API's time cursor (`after`/`before`) cannot page inside a
+    millisecond, so the records of `ts_ms` beyond the first `limit` are unreachable with
+    these filters; nothing was skipped silently. Narrow the query (`ccy=`, `state=`,
+    `type=`) and iterate each part.
+
+    Or (`ts_ms` is `None`, `reason` says which) a page-index history (RFQ) made no
+    progress: a page repeated the one before, or brought nothing new twice running, as
+    from a server that ignores `pageIdx`. The records yielded so far are correct.
 
     Args:
-        ts_ms: The millisecond, Unix time.
+        ts_ms: The millisecond, Unix time; `None` for a history that makes no progress.
         limit: The largest page (records the millisecond holds at least).
+        reason: The message; required when `ts_ms` is `None`.
 
     Attributes:
-        ts_ms: The millisecond, Unix time.
+        ts_ms: The millisecond, Unix time, or `None`.
         limit: The largest page.
+        reason: Why paging stopped, when it was not a full millisecond (else `None`).
+
+    Raises:
+        TypeError: Neither `ts_ms` nor `reason` is given.
     """
 
-    def __init__(self, ts_ms: int, limit: int) -> None:
+    def __init__(self, ts_ms: int | None, limit: int, reason: str | None = None) -> None:
         self.ts_ms = ts_ms
         self.limit = limit
-        super().__init__(
-            f"at least {limit} records share the millisecond {ts_ms} "
-            f"({iso_ms(ts_ms)}); the time cursor cannot page through them: narrow the query"
-        )
+        self.reason = reason
+        if reason is None:
+            if ts_ms is None:
+                raise TypeError("PagingError needs ts_ms or a reason")
+            reason = (
+                f"at least {limit} records share the millisecond {ts_ms} "
+                f"({iso_ms(ts_ms)}); the time cursor cannot page through them: narrow the query"
+            )
+        super().__init__(reason)
 
-    def __reduce__(self) -> tuple[type[PagingError], tuple[int, int]]:
-        return (type(self), (self.ts_ms, self.limit))
+    def __reduce__(self) -> tuple[type[PagingError], tuple[int | None, int, str | None]]:
+        return (type(self), (self.ts_ms, self.limit, self.reason))
 
 
 class TransportError(OkxError):

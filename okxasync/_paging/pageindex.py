@@ -7,28 +7,58 @@ import itertools
 from collections.abc import Awaitable, Callable
 
 from .. import models as m
-from .._errors import ResponseError
+from .._errors import PagingError, ResponseError
 from .cursors import next_page_index, stamps_of
 
-__all__ = ["IndexPages", "SeenTrades"]
+__all__ = ["MAX_STALLS", "IndexPages", "SeenTrades"]
+
+#: Full pages in a row that may bring no new trade: new trades can push a whole page of
+#: trades already yielded onto the next index, once; more means the server is not paging.
+MAX_STALLS = 1
 
 
 class IndexPages:
-    """RFQ history by ``pageIdx``, skipping trades that later pages repeat."""
+    """RFQ history by ``pageIdx``, skipping trades that later pages repeat.
+
+    Stops with :class:`PagingError` when the pages make no progress (a server that ignores
+    ``pageIdx``, with or without ``totalPageCnt``, would otherwise be asked forever): a
+    page equal to the one before, or more than ``MAX_STALLS`` full pages in a row without
+    a trade not yielded before.
+    """
 
     def __init__(self, fetch: Callable[[int], Awaitable[m.HistoryPage]], page_size: int) -> None:
         self._fetch = fetch
         self._page_size = page_size
         self._index: int | None = 0
         self._seen = SeenTrades()
+        self._last_ids: list[str] = []
+        self._stalls = 0
 
     async def next_page(self) -> list[m.HistoryTrade] | None:
         index = self._index
         if index is None:
             return None
         page = await self._fetch(index)
+        self._index = None  # until this page is known to be progress
+        fresh = self._seen.fresh(page.trades)
+        self._check_progress(index, [t.trade_id for t in page.trades], bool(fresh))
         self._index = next_page_index(index, len(page.trades), self._page_size, page.total_page_cnt)
-        return self._seen.fresh(page.trades)
+        return fresh
+
+    def _check_progress(self, index: int, ids: list[str], fresh: bool) -> None:
+        if ids and ids == self._last_ids:
+            reason = (
+                f"RFQ history page {index} repeats page {index - 1}: the server ignores pageIdx"
+            )
+            raise PagingError(None, self._page_size, reason)
+        self._last_ids = ids
+        self._stalls = 0 if fresh else self._stalls + 1
+        if self._stalls > MAX_STALLS and len(ids) >= self._page_size:
+            reason = (
+                f"RFQ history pages {index - self._stalls + 1}..{index} brought no new trade:"
+                " the server does not page by pageIdx"
+            )
+            raise PagingError(None, self._page_size, reason)
 
     async def aclose(self) -> None:
         self._index = None
