@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import math
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from .. import models as m
 from .._endpoints.base import Endpoint
@@ -65,16 +67,19 @@ def iter_time_paged(
     workers = check_count("concurrency", concurrency, MAX_CONCURRENCY)
     ccys: Sequence[str | None] = ccy_codes("ccy", filters.get("ccy")) or [None]
     encode(endpoint.params, {**_for(filters, ccys[0]), **cursor_args(lo, hi, limit)})
+    shown = {**filters, "ccy": ccys[0] if len(ccys) == 1 else ccys} if "ccy" in filters else filters
+    what = describe(endpoint, shown, since=since, until=until, page_size=limit)
+    what += f" concurrency={workers}" if workers > 1 else ""
     if len(ccys) == 1:
         pager = _time_pager(client, endpoint, _for(filters, ccys[0]), limit)
-        return HistoryIterator(_time_source(pager, lo, hi, workers))
+        return HistoryIterator(_time_source(pager, lo, hi, workers), what)
     gate = asyncio.Semaphore(workers) if workers > 1 else None  # 1: first pages at once
     share = math.ceil(workers / len(ccys))
     sources = [
         _time_source(_time_pager(client, endpoint, _for(filters, c), limit, gate), lo, hi, share)
         for c in ccys
     ]
-    return HistoryIterator(Merged(sources) if workers == 1 else Interleaved(sources))
+    return HistoryIterator(Merged(sources) if workers == 1 else Interleaved(sources), what)
 
 
 def _for(filters: Mapping[str, object], ccy: str | None) -> dict[str, object]:
@@ -121,4 +126,20 @@ def iter_rfq_history(
             raise ResponseError("RFQ history: the server answered with no page", 200, b"")
         return pages[0]
 
-    return HistoryIterator(IndexPages(fetch, size))
+    what = describe(RFQ_HISTORY, {}, begin=begin, end=end, page_size=size)
+    what = what.replace(m.HistoryPage.__name__, m.HistoryTrade.__name__, 1)
+    return HistoryIterator(IndexPages(fetch, size), what)
+
+
+def describe(endpoint: Endpoint[Any], filters: Mapping[str, object], **more: object) -> str:
+    """``Deposit from GET /api/v5/asset/deposit-history ccy='USDT' since=...``: for reprs;
+    arguments that are ``None`` are left out."""
+    args = " ".join(f"{k}={_shown(v)}" for k, v in {**filters, **more}.items() if v is not None)
+    name = getattr(endpoint.record, "__name__", "record")
+    return f"{name} from {endpoint.method} {endpoint.path}" + (f" {args}" if args else "")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, enum.Enum):
+        return str(value)
+    return value.isoformat() if isinstance(value, datetime) else repr(value)

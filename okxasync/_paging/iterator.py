@@ -43,10 +43,19 @@ class HistoryIterator(Generic[R]):
         source: Where the pages come from (the library's pagers).
     """
 
-    def __init__(self, source: Source[R]) -> None:
+    def __init__(self, source: Source[R], what: str = "") -> None:
         self._source = source
+        self._what = what
         self._buffer: deque[R] = deque()
         self._exhausted = False
+        self._yielded = 0
+
+    def __repr__(self) -> str:
+        """What is iterated and how far: ``<HistoryIterator Deposit from GET
+        /api/v5/asset/deposit-history ccy='USDT' since=... : 120 yielded, open>``."""
+        state = "finished" if self._exhausted else "open"
+        what = f" {self._what}" if self._what else ""
+        return f"<HistoryIterator{what}: {self._yielded} yielded, {state}>"
 
     def __aiter__(self) -> HistoryIterator[R]:
         return self
@@ -60,6 +69,7 @@ class HistoryIterator(Generic[R]):
                 self._exhausted = True
                 raise StopAsyncIteration
             self._buffer.extend(page)
+        self._yielded += 1
         return self._buffer.popleft()
 
     async def aclose(self) -> None:
