@@ -5,7 +5,8 @@ flat options each, so a framework (click, typer) would add a dependency without 
 code, and ``okxasync --help`` keeps working without any extra installed. Tables and
 progress bars use `rich`_, a widely used, well-maintained library that degrades to plain
 text when the output is not a terminal; it is the optional extra ``okxasync[cli]``, and a
-command run without it says how to install it and exits with status 2.
+command that needs it (``demo``, ``export``) run without it says how to install it and
+exits with status 2. ``serve`` prints plain text and needs no extra.
 
 Exit statuses: 0 success, 1 an API or I/O error (one line on stderr, no traceback),
 2 a usage error or the missing extra, 130 interrupted by Ctrl-C.
@@ -25,6 +26,8 @@ from .. import __version__
 __all__ = ["build_parser", "main"]
 
 INSTALL_HINT = 'the okxasync command line needs its extra: pip install "okxasync[cli]"'
+#: The commands that print tables or progress bars (``rich``, the ``cli`` extra).
+NEEDS_RICH = frozenset({"demo", "export"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,11 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit status."""
     args = build_parser().parse_args(argv)
-    try:
-        importlib.import_module("rich")
-    except ImportError:
-        print(f"okxasync: {INSTALL_HINT}", file=sys.stderr)
-        return 2
+    if args.command in NEEDS_RICH:
+        try:
+            importlib.import_module("rich")
+        except ImportError:
+            print(f"okxasync: {INSTALL_HINT}", file=sys.stderr)
+            return 2
     module = importlib.import_module(f"okxasync._cli._{args.command}")
     status: int = module.run(args)
     return status

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +9,7 @@ from rich.console import Console
 
 from .._http.encode import to_ms
 from .._text import iso_ms as text_iso_ms
+from ._signals import on_interrupt
 
 __all__ = ["amount", "err_console", "iso_ms", "ms_iso", "on_interrupt", "out_console"]
 
@@ -25,26 +22,6 @@ def out_console() -> Console:
 def err_console() -> Console:
     """Progress, hints and errors: stderr, so stdout can carry data."""
     return Console(stderr=True, highlight=False)
-
-
-@contextlib.contextmanager
-def on_interrupt(callback: Callable[[], None]) -> Iterator[None]:
-    """Inside the running loop, call ``callback`` on SIGINT or SIGTERM instead of the default
-    (KeyboardInterrupt / termination), so the command can stop in an orderly way.
-
-    Where the loop cannot install handlers (Windows), Ctrl-C keeps raising KeyboardInterrupt.
-    """
-    loop = asyncio.get_running_loop()
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, callback)
-            installed.append(signum)
-    try:
-        yield
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
 
 
 def amount(value: Decimal | None) -> str:

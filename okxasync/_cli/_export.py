@@ -26,7 +26,7 @@ from rich.text import Text
 
 from .._client import Client
 from .._config import OKLINK
-from .._errors import OkxError, ResponseError, ValidationError
+from .._errors import AuthenticationError, OkxError, ResponseError, ValidationError
 from ..models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from ..testing import FakeExchange
 from ._console import err_console, ms_iso, on_interrupt
@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.archive and args.kind != "bills":
             raise UsageError("--archive applies to bills only")
+        _check_window(args.since, args.until)
         output = Output.check(args.output, args.format, args.force, args.append, KINDS[args.kind])
         if not args.fake:
             _check_credentials()
@@ -103,6 +104,24 @@ def run(args: argparse.Namespace) -> int:
         err_console().print(f"okxasync export: {error}", markup=False, soft_wrap=True)
         return 2
     return asyncio.run(_export(args, output))
+
+
+def _check_window(since: int | None, until: int | None) -> None:
+    """``--since`` must be before ``--until``; the message quotes them as typed."""
+    if since is not None and until is not None and since >= until:
+        raise UsageError(
+            f"since must be before until: --since {_typed(since)} is not before "
+            f"--until {_typed(until)}"
+        )
+
+
+def _typed(value: int) -> str:
+    return str(getattr(value, "text", value))
+
+
+def _count(number: int, kind: str) -> str:
+    """``1 deposit``, ``2 deposits``, ``1 rfq-trade``."""
+    return f"{number:,} {kind if number != 1 else kind.removesuffix('s')}"
 
 
 def _check_credentials() -> None:
@@ -127,10 +146,17 @@ class Output:
     @classmethod
     def check(cls, path: str, fmt: str | None, force: bool, append: bool, kind: Kind) -> Output:
         """Raises :class:`UsageError` for an existing file without ``--force``/``--append``,
-        or one ``--append`` cannot safely extend."""
-        fmt = fmt or ("jsonl" if path.endswith((".jsonl", ".ndjson")) else "csv")
+        one ``--append`` cannot safely extend, or a ``.json`` name without ``--format``
+        (the export writes JSON Lines, not one JSON document). Only regular files count as
+        existing: ``/dev/null``, a pipe or a terminal is written to as it is."""
+        if fmt is None and path.lower().endswith(".json"):
+            raise UsageError(
+                f"{path}: the JSON format writes JSON Lines (one object per line), not one "
+                "JSON document: name the file .jsonl, or pass --format jsonl (or csv)"
+            )
+        fmt = fmt or ("jsonl" if path.lower().endswith((".jsonl", ".ndjson")) else "csv")
         output = cls(path, fmt, append, [name for _, name in columns(kind.record)])
-        if path != "-" and os.path.exists(path):
+        if path != "-" and os.path.isfile(path):
             if append:
                 output.check_appendable()
             elif not force:
@@ -163,8 +189,9 @@ class Output:
             yield f, f.tell() == 0
 
     def discard_if_empty(self, written: int) -> None:
-        """Remove a file this export created but wrote no record to (it did not complete)."""
-        if self.path != "-" and not self.append and written == 0:
+        """Remove a file this export created but wrote no record to (it did not complete);
+        never a device or pipe such as ``/dev/null``."""
+        if self.path != "-" and not self.append and written == 0 and os.path.isfile(self.path):
             with contextlib.suppress(OSError):
                 os.remove(self.path)
 
@@ -317,7 +344,7 @@ def _report_done(args: argparse.Namespace, output: Output, sink: Sink, seconds: 
     rate = sink.written / seconds if seconds > 0 else 0.0
     oldest = f", back to {ms_iso(sink.oldest_ms)}" if sink.oldest_ms is not None else ""
     err_console().print(
-        f"Wrote {sink.written:,} {args.kind} to {where} ({output.fmt}) in {seconds:.1f} s, "
+        f"Wrote {_count(sink.written, args.kind)} to {where} ({output.fmt}) in {seconds:.1f} s, "
         f"{rate:,.0f} records/s{oldest}.",
         markup=False,
         soft_wrap=True,
@@ -347,10 +374,19 @@ def _report_stop(args: argparse.Namespace, output: Output, sink: Sink, outcome: 
     until = sink.oldest_ms if sink.oldest_ms is not None else args.until
     kept = f", back to {ms_iso(sink.oldest_ms)}" if sink.oldest_ms is not None else ""
     console.print(
-        f"{reason}. Kept {sink.written:,} {args.kind} (whole milliseconds, newest first){kept}.",
+        f"{reason}. Kept {_count(sink.written, args.kind)} (whole milliseconds, newest first)"
+        f"{kept}.",
         markup=False,
         soft_wrap=True,
     )
+    if isinstance(outcome.error, AuthenticationError):  # the same command would fail again
+        console.print(
+            "Check OKX_API_KEY, OKX_SECRET_KEY, OKX_PASSPHRASE (and --base-url), then export "
+            "again.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 1
     console.print("Resume with:", markup=False)
     console.print(
         f"  {shlex.join(resume_command(args, output, until, sink.written))}",
@@ -363,8 +399,9 @@ def _report_stop(args: argparse.Namespace, output: Output, sink: Sink, outcome: 
 def resume_command(
     args: argparse.Namespace, output: Output, until: int | None, written: int
 ) -> list[str]:
-    """The command that exports the rest: same filters, ``--until`` the oldest millisecond
-    written (exclusive), appending to the same file."""
+    """The command that exports the rest: every option as given (filters, source, emulator
+    data), ``--until`` the oldest millisecond written (exclusive), appending to the same
+    file (``--force`` dropped: it would overwrite what was kept)."""
     cmd = ["okxasync", "export", args.kind, *(["--archive"] if args.archive else [])]
     if args.since is not None:
         cmd += ["--since", ms_iso(args.since)]
@@ -377,6 +414,8 @@ def resume_command(
         cmd += ["-o", output.path, *(["--append"] if output.append or written else [])]
     if args.fake:
         cmd += ["--fake", "--seed", str(args.seed)]
-    elif args.base_url != OKLINK:
+    if args.history_size is not None:
+        cmd += ["--history-size", str(args.history_size)]
+    if args.base_url != OKLINK:
         cmd += ["--base-url", args.base_url]
     return cmd

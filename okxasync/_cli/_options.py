@@ -7,9 +7,17 @@ from datetime import datetime, timezone
 
 from .._config import OKLINK
 from .._errors import ValidationError
-from .._http.encode import ccy_codes, to_ms
+from .._http.encode import SECONDS_BELOW, ccy_codes, to_ms
 
-__all__ = ["EXPORT_KINDS", "add_demo", "add_export", "add_serve", "parse_ccys", "parse_time"]
+__all__ = [
+    "EXPORT_KINDS",
+    "TimeArg",
+    "add_demo",
+    "add_export",
+    "add_serve",
+    "parse_ccys",
+    "parse_time",
+]
 
 #: ``okxasync export`` kinds, in the order ``--help`` lists them.
 EXPORT_KINDS = ("deposits", "withdrawals", "bills", "rfq-trades")
@@ -78,9 +86,14 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="only these currencies (repeatable; rfq-trades: either side of the pair)",
     )
     export.add_argument(
-        "--format", choices=("csv", "jsonl"), help="default: from -o's suffix, else csv"
+        "--format",
+        choices=("csv", "jsonl"),
+        help="default: from -o's suffix (.csv, .jsonl/.ndjson; .json is refused: JSON "
+        "output is JSON Lines), else csv",
     )
-    export.add_argument("-o", "--output", default="-", metavar="FILE", help="default: stdout")
+    export.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="default: stdout (- also works)"
+    )
     mode = export.add_mutually_exclusive_group()
     mode.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     mode.add_argument(
@@ -103,11 +116,31 @@ def _add_history_size(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_time(text: str) -> int:
+class TimeArg(int):
+    """A ``--since``/``--until`` value: Unix milliseconds that remember what was typed
+    (``.text``), so that messages can quote the user."""
+
+    text: str
+
+    def __new__(cls, ms: int, text: str) -> TimeArg:
+        value = super().__new__(cls, ms)
+        value.text = text
+        return value
+
+
+def parse_time(text: str) -> TimeArg:
     """``--since``/``--until``: Unix milliseconds, or ISO-8601 (UTC when no offset is given)."""
-    text = text.strip()
+    typed, text = text, text.strip()
     if text.isdigit():
-        return int(text)
+        try:
+            return TimeArg(to_ms("time", int(text)), typed)
+        except ValidationError:
+            why = (
+                f"looks like Unix seconds; give milliseconds ({int(text) * 1000})"
+                if int(text) < SECONDS_BELOW
+                else "is after the year 9999"
+            )
+            raise argparse.ArgumentTypeError(f"{text} {why} or an ISO-8601 time") from None
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
@@ -116,7 +149,7 @@ def parse_time(text: str) -> int:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return to_ms("time", moment)
+    return TimeArg(to_ms("time", moment), typed)
 
 
 def parse_ccys(text: str) -> list[str]:

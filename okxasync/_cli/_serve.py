@@ -1,4 +1,7 @@
-"""``okxasync serve``: a FakeExchange on a port, until Ctrl-C or SIGTERM."""
+"""``okxasync serve``: a FakeExchange on a port, until Ctrl-C or SIGTERM.
+
+Plain ``print`` only: this command needs no table library, so it runs without the ``cli``
+extra (a test server in CI need not install it)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ import argparse
 import asyncio
 import json
 import shlex
+import sys
 
 from ..testing import FakeExchange
-from ._console import err_console, on_interrupt, out_console
+from ._signals import on_interrupt
 
 __all__ = ["run"]
 
@@ -27,7 +31,7 @@ async def _serve(fake: FakeExchange, as_json: bool) -> int:
     try:
         await fake.start()
     except OSError as error:
-        err_console().print(f"okxasync serve: cannot listen on {fake.host}:{fake.port}: {error}")
+        print(f"okxasync serve: cannot listen on {fake.host}:{fake.port}: {error}", file=sys.stderr)
         return 1
     stop = asyncio.Event()
     try:
@@ -36,7 +40,7 @@ async def _serve(fake: FakeExchange, as_json: bool) -> int:
             await stop.wait()
     finally:
         await fake.close()
-    err_console().print("okxasync serve: stopped")
+    print("okxasync serve: stopped", file=sys.stderr)
     return 0
 
 
@@ -46,18 +50,16 @@ def _announce(fake: FakeExchange, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"url": fake.url, **creds}), flush=True)
         return
-    console = out_console()
-    console.print(f"FakeExchange (seed {fake.seed}) serving on [bold]{fake.url}[/]", soft_wrap=True)
-    console.print("URL and credentials, as the variables okxasync.Client reads:", soft_wrap=True)
+    print(f"FakeExchange (seed {fake.seed}) serving on {fake.url}")
+    print("URL and credentials, as the variables okxasync.Client reads:")
     for name, value in (
         ("OKX_BASE_URL", fake.url),
         ("OKX_API_KEY", creds["api_key"]),
         ("OKX_SECRET_KEY", creds["secret_key"]),
         ("OKX_PASSPHRASE", creds["passphrase"]),
     ):
-        console.print(f"  export {name}={shlex.quote(value)}", soft_wrap=True, markup=False)
-    console.print(
+        print(f"  export {name}={shlex.quote(value)}")
+    print(
         "Paste these into a shell: okxasync.Client() there connects here. Stop with Ctrl-C.",
-        soft_wrap=True,
+        flush=True,
     )
-    console.file.flush()

@@ -230,6 +230,8 @@ async def test_wrong_credentials_fail_without_leaving_a_file(
     )
     assert status == 1
     assert "Stopped by an error" in err
+    assert "Resume with" not in err  # the same command would fail the same way
+    assert "OKX_PASSPHRASE" in err
     assert_secret_free(err, ["not-the-passphrase"])
     assert not out.exists()
 

@@ -9,11 +9,17 @@ import re
 import shlex
 import signal
 import socket
+import sys
 
 import pytest
 
 import okxasync
 from okxasync.testing import ExchangeState
+
+BLOCK_RICH = (
+    "import sys; sys.modules['rich'] = None; "  # makes `import rich` raise ImportError
+    "from okxasync._cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 async def start(cmd: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -57,6 +63,21 @@ async def test_serve_json_accepts_a_client_and_stops_on_sigint(
     status, err = await stop(process, signal.SIGINT)
     assert status == 0
     assert "Traceback" not in err
+
+
+async def test_serve_runs_without_the_cli_extra(cli_env: dict[str, str]) -> None:
+    """``rich`` cannot be imported, as without ``okxasync[cli]``: serve still works."""
+    process = await start([sys.executable, "-c", BLOCK_RICH, "serve", "--json"], cli_env)
+    info = json.loads(await read_until(process, "\n"))
+    async with okxasync.Client(
+        base_url=info["url"],
+        api_key=info["api_key"],
+        secret_key=info["secret_key"],
+        passphrase=info["passphrase"],
+    ) as client:
+        assert await client.funding.balances()
+    status, err = await stop(process, signal.SIGINT)
+    assert (status, err.strip()) == (0, "okxasync serve: stopped")
 
 
 async def test_serve_text_prints_shell_exports_and_stops_on_sigterm(
