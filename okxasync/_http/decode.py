@@ -22,7 +22,7 @@ import msgspec
 
 from .._errors import APIError, RateLimitError, ResponseError, error_class, excerpt
 
-__all__ = ["Envelope", "decode"]
+__all__ = ["Envelope", "check_finite", "decode"]
 
 R = TypeVar("R")
 
@@ -72,7 +72,7 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
         raise _api_error(str(envelope.code), envelope.msg, status)
     if status >= 300:
         raise ResponseError("HTTP error status with a success code", status, body)
-    _check_finite(envelope.data, status, body)
+    check_finite(envelope.data, status, body)
     return envelope.data
 
 
@@ -89,11 +89,11 @@ def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
         records: list[R] = msgspec.convert(raw, envelope, strict=False).data
     except (msgspec.MsgspecError, TypeError, ValueError, RecursionError) as exc:
         raise ResponseError(f"unexpected data ({_reason(exc)})", status, body) from None
-    _check_finite(records, status, body)
+    check_finite(records, status, body)
     return records
 
 
-def _check_finite(records: list[Any], status: int, body: bytes) -> None:
+def check_finite(records: list[Any], status: int, body: bytes) -> None:
     """Raises :class:`ResponseError` if an amount in ``records`` (of one record type; nested
     records included) is NaN or infinite. The loops run in C (``map``/``all``): a page of
     100 records costs a few microseconds."""
@@ -106,7 +106,7 @@ def _check_finite(records: list[Any], status: int, body: bytes) -> None:
             raise ResponseError(f"unexpected data ({name} is not a finite number)", status, body)
     for name in nested:
         for record in records:
-            _check_finite(getattr(record, name), status, body)
+            check_finite(getattr(record, name), status, body)
 
 
 _is_not_none = functools.partial(operator.is_not, None)
