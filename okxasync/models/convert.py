@@ -13,11 +13,8 @@ from typing import Annotated
 
 import msgspec
 
-from ._base import OpenEnum, Record, ms_to_datetime
+from ._base import Ms, OpenEnum, Record, ms_to_datetime
 from .otc import Side
-
-#: Unix milliseconds up to the end of year 9999: a larger value is a bad response.
-Ms = Annotated[int, msgspec.Meta(ge=0, le=253_402_300_799_999)]
 
 __all__ = [
     "ConvertCurrency",

@@ -19,6 +19,7 @@ transfer type the master's key cannot use), 50071 (clientId already used); for c
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -75,10 +76,14 @@ class Moves:
         self.settle_as = "success"
         self._rng = rng
         self._last_trans_id = 7_000_000
-        self._seed_transfers(state.now_ms)
+        # Transfer state covers the last 14 days of the server's clock, so these are seeded
+        # from the real clock (not the histories' fixed anchor, ``state.now_ms``); they
+        # move no balance and appear in no history, which stay the same for a seed.
+        self._seed_transfers(int(time.time() * 1000))
 
     def _seed_transfers(self, now_ms: int) -> None:
-        """Three earlier transfers: 20 days ago (beyond the 14-day window), 3 days, 1 hour."""
+        """Three earlier transfers: 20 days before ``now_ms`` (beyond the 14-day window),
+        3 days, 1 hour."""
         for age_ms, ccy in ((20 * 86_400_000, "USDT"), (3 * 86_400_000, "BTC"), (3_600_000, "ETH")):
             request = TransferRequest("0", ccy, Decimal("0.5"), FUNDING, TRADING, None, None)
             self.transfers.insert(0, self._record(request, now_ms - age_ms, "success"))

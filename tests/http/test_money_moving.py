@@ -26,7 +26,13 @@ TRADE = "/api/v5/otc/rfq/trade"
 
 async def withdraw(client: Client, client_id: str) -> Withdrawal:
     return await client.funding.withdraw(
-        ccy="USDT", amt=Decimal("1.5"), dest="4", to_addr="TN4hxx", fee="1", client_id=client_id
+        ccy="USDT",
+        amt=Decimal("1.5"),
+        dest="4",
+        to_addr="TN4hxx",
+        fee="1",
+        chain="USDT-TRC20",  # its fee range holds 1 (the main chain's, USDT-ERC20, does not)
+        client_id=client_id,
     )
 
 
@@ -79,7 +85,11 @@ async def test_a_withdrawal_whose_connection_cannot_be_opened_is_retried_once_it
 @pytest.mark.parametrize("found", [True, False])
 async def test_an_empty_success_for_a_withdrawal_is_reconciled(found: bool) -> None:
     recorded = {"amt": "1.5", "wdId": "9001", "ccy": "USDT", "clientId": "empty1", "chain": ""}
-    record = {**recorded, "ts": "1700000000000", "state": "0", "fee": "1", "toAddr": "TN4hxx"}
+    record = {
+        **recorded,
+        **{"ts": "1700000000000", "state": "0", "fee": "1", "to": "TN4hxx"},
+        **{"from": "", "txId": ""},  # every field a withdrawal-history record always has
+    }
 
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
@@ -98,7 +108,8 @@ async def test_an_empty_success_for_a_withdrawal_is_reconciled(found: bool) -> N
                 Decimal("1.5"),
             )
         else:
-            with pytest.raises(OutcomeUnknownError, match="confirms nothing") as info:
+            # {} lacks every field of the answer: a bad response, so looked up, not trusted
+            with pytest.raises(OutcomeUnknownError, match="missing required field") as info:
                 await withdraw(c, "empty1")
             assert info.value.client_id == "empty1"
     assert seen.requests[0] == f"POST {WITHDRAWAL}"

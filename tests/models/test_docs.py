@@ -14,7 +14,7 @@ from record_helpers import deposit
 
 import okxasync
 from okxasync import models as m
-from okxasync._resources import FundingApi, OtcApi
+from okxasync._resources import ConvertApi, FundingApi, OtcApi
 
 
 def mentions(doc: str | None, name: str) -> bool:
@@ -51,7 +51,7 @@ def public_methods(cls: type[Any]) -> list[tuple[str, Callable[..., Any]]]:
 
 CALLS = [
     (f"{cls.__name__}.{name}", method)
-    for cls in (FundingApi, OtcApi, okxasync.Client)
+    for cls in (FundingApi, OtcApi, ConvertApi, okxasync.Client)
     for name, method in public_methods(cls)
 ]
 
