@@ -36,12 +36,12 @@ async def export(cmd: Sequence[str], env: Mapping[str, str], *args: str) -> tupl
 def test_the_resume_command_keeps_every_option(tmp_path: Path) -> None:
     out = str(tmp_path / "d.jsonl")
     typed = [
-        "export", "deposits", "--since", "2025-10-01", "--ccy", "btc,USDT", "--format", "jsonl",
-        "-o", out, "--force", "--fake", "--seed", "5", "--history-size", "700",
+        "export", "bills", "--archive", "--since", "2025-10-01", "--ccy", "btc,USDT",
+        "--format", "jsonl", "-o", out, "--force", "--fake", "--seed", "5", "--history-size", "700",
         "--base-url", "https://eea.okx.com",
     ]  # fmt: skip
     args = build_parser().parse_args(typed)
-    output = Output.check(out, args.format, args.force, args.append, KINDS["deposits"])
+    output = Output.check(out, args.format, args.force, args.append, KINDS["bills"])
     resumed = build_parser().parse_args(resume_command(args, output, 1_767_000_000_000, 9)[1:])
     differ = {k for k in vars(args) if getattr(args, k) != getattr(resumed, k)}
     assert differ == {"until", "force", "append"}
