@@ -36,12 +36,12 @@ def iso(ts_ms: int | None) -> str:
 
 
 def deposit_row(d: Deposit) -> list[str]:
-    return [d.dep_id, iso(d.ts_ms), d.ccy, d.chain, f"{d.amt:f}", str(d.state), d.tx_id]
+    return [d.dep_id, iso(d.ts_ms), d.ccy, d.chain, f"{d.amt:f}", d.state.value, d.tx_id]
 
 
 def withdrawal_row(w: WithdrawalRecord) -> list[str]:
     amt, fee = f"{w.amt:f}", f"{w.fee:f}"
-    return [w.wd_id, iso(w.ts_ms), w.ccy, w.chain, amt, fee, str(w.state), w.tx_id]
+    return [w.wd_id, iso(w.ts_ms), w.ccy, w.chain, amt, fee, w.state.value, w.tx_id]
 
 
 async def write_csv(path: Path, columns: Sequence[str], rows: AsyncIterator[list[str]]) -> int:

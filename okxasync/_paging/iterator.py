@@ -37,10 +37,12 @@ class HistoryIterator(Generic[R]):
 
     Iterating raises what the underlying requests raise (see the call that made it), and
     [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
-    largest page.
+    largest page, or when page-index pages (RFQ history) make no progress.
 
     Args:
         source: Where the pages come from (the library's pagers).
+        what: What is iterated, for `repr()` (e.g. `Deposit from GET
+            /api/v5/asset/deposit-history ccy='USDT'`).
     """
 
     def __init__(self, source: Source[R], what: str = "") -> None:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +118,8 @@ async def run(args: list[str], env: dict[str, str], cwd: Path) -> Finished:
 
 @contextlib.asynccontextmanager
 async def emulator() -> AsyncIterator[FakeExchange]:
-    """The emulator the examples run against: seeded, at the API's real rate limits."""
-    async with FakeExchange(seed=0) as fake:
+    """The emulator the examples run against: seeded, at the API's real rate limits, with
+    histories that end now (the examples read "the last 7 days" as a live account would;
+    by default seeded histories end at the fixed ``ANCHOR_MS``)."""
+    async with FakeExchange(seed=0, now_ms=int(time.time() * 1000)) as fake:
         yield fake

@@ -15,28 +15,7 @@ def test_the_documents_have_examples() -> None:
     assert len(SNIPPETS) >= 10
 
 
-#: Examples that use fields the records still type as optional (``deposit.ts.isoformat()``,
-#: ``deposit.state.name``): they type-check once records are precise, as the public
-#: contract says ("Records are precise"; the typed-records work). The mark is strict:
-#: when such a check passes, remove its id here.
-AWAITING_PRECISE_RECORDS = {
-    "README.md:37",
-    "docs/getting-started.md:51",
-    "docs/guides/async-services.md:7",
-    "docs/guides/async-services.md:148",
-    "docs/guides/testing.md:92",
-}
-PRECISE = pytest.mark.xfail(reason="records are not precise yet", strict=True)
-
-
-def typecheck_params() -> list[object]:
-    return [
-        pytest.param(s, id=s.id, marks=[PRECISE] if s.id in AWAITING_PRECISE_RECORDS else [])
-        for s in SNIPPETS
-    ]
-
-
-@pytest.mark.parametrize("snippet", typecheck_params())
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.id for s in SNIPPETS])
 def test_example_type_checks(snippet: Snippet, mypy_errors: dict[str, list[str]]) -> None:
     errors = mypy_errors.get(snippet.module_name, [])
     assert not errors, f"mypy --strict on {snippet.id}:\n" + "\n".join(errors)
