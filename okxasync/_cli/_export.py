@@ -25,7 +25,6 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.text import Text
 
 from .._client import Client
-from .._config import OKLINK
 from .._errors import AuthenticationError, OkxError, ResponseError, ValidationError
 from ..models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from ..testing import FakeExchange
@@ -416,6 +415,6 @@ def resume_command(
         cmd += ["--fake", "--seed", str(args.seed)]
     if args.history_size is not None:
         cmd += ["--history-size", str(args.history_size)]
-    if args.base_url != OKLINK:
+    if args.base_url is not None:
         cmd += ["--base-url", args.base_url]
     return cmd

@@ -104,7 +104,11 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     export.add_argument("--seed", type=int, default=0, help="the --fake emulator's data seed")
     _add_history_size(export)
-    export.add_argument("--base-url", default=OKLINK, help=f"API base URL (default {OKLINK})")
+    export.add_argument(
+        "--base-url",
+        default=None,
+        help=f"API base URL (default: $OKX_BASE_URL, else {OKLINK})",
+    )
 
 
 def _add_history_size(parser: argparse.ArgumentParser) -> None:

@@ -131,6 +131,16 @@ async def test_export_matches_the_emulator_record_by_record(
     assert_same_records(kind, parse(out, fmt), expected)
 
 
+async def test_export_reads_okx_base_url_like_the_client(
+    fake: FakeExchange, okxasync_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "deposits.csv"
+    env = {**env_for(fake, cli_env), "OKX_BASE_URL": fake.url}
+    status, _, err = await export(okxasync_cmd, env, "deposits", "-o", str(out))
+    assert status == 0, err
+    assert_same_records("deposits", parse(out, "csv"), emulator_rows(fake, "deposits"))
+
+
 @pytest.mark.fake_exchange(archive_size=250)
 async def test_export_bills_from_the_archive(
     fake: FakeExchange, okxasync_cmd: list[str], cli_env: dict[str, str], tmp_path: Path
