@@ -8,6 +8,7 @@ any pip will do. Sessions use the interpreter that runs nox (Python >= 3.10).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -102,11 +103,16 @@ print(f"{wheel.name}: version {version}, extras {extras}, MIT")
 def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): writes ``benchmarks/RESULTS.md`` and its charts.
 
-    Installs okxasync with the peers it is compared with (python-okx, ccxt) and
-    matplotlib, runs ``benchmarks/run.py`` (posargs go to it, e.g. ``-- --quick``),
-    then every ``benchmarks/bench_*.py`` script; each writes its own RESULTS.md section.
+    Installs okxasync with the ``bench`` extra (the peers it is compared with: ccxt,
+    python-okx; uvloop for the opt-in uvloop condition; matplotlib for the charts), runs
+    ``benchmarks/run.py`` (posargs go to it, e.g. ``-- --quick``), then every
+    ``benchmarks/bench_*.py`` script; each writes its own RESULTS.md section. The
+    instruction counts need valgrind from the system packages (``apt-get install
+    valgrind``); a full run refuses to start without it.
     """
-    session.install(".", "python-okx", "ccxt", "matplotlib")
+    if shutil.which("valgrind") is None and "--quick" not in session.posargs:
+        session.error("valgrind is missing: install it first (apt-get install valgrind)")
+    session.install(".[bench]")
     # A reused environment would keep an older build of okxasync: measure this tree.
     session.install("--no-deps", "--force-reinstall", ".")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
-
-import results
 
 __all__ = ["draw"]
 
 
-def draw(
-    cpu: dict[str, tuple[float, float]], rates: dict[str, float], bursts: dict[str, float]
-) -> None:
-    """Write ``clients_{cpu,decode,concurrency}.png`` next to ``RESULTS.md``.
+def draw(out: Path, cpu: dict[str, dict[str, list[float]]], decode: list[float]) -> None:
+    """Write ``clients_ratios.png`` and ``clients_decode.png`` into ``out``.
 
-    ``cpu`` maps client -> (median µs, p99 µs); ``rates`` decoder -> records/s;
-    ``bursts`` client -> calls/s.
+    ``cpu`` maps contender -> condition -> okxasync/contender CPU ratios (one per
+    repetition); ``decode`` holds typed/json.loads speed ratios (one per batch pair).
+    Bars are medians, whiskers the lowest and highest value.
     """
     try:
         import matplotlib
@@ -25,53 +23,42 @@ def draw(
     except ImportError:
         print("matplotlib is not installed: charts skipped (nox -s bench installs it)")
         return
-    out = results.HERE
-    _bars(
-        plt,
-        out / "clients_cpu.png",
-        "Client CPU per signed call (µs, lower is better)",
-        {name: median for name, (median, _) in cpu.items()},
-        {name: p99 for name, (_, p99) in cpu.items()},
-    )
-    _bars(
+    _ratio_chart(plt, out / "clients_ratios.png", cpu)
+    _ratio_chart(
         plt,
         out / "clients_decode.png",
-        "Decoding the 100-record page (records/s, higher is better)",
-        rates,
-    )
-    _bars(
-        plt,
-        out / "clients_concurrency.png",
-        "1,000 concurrent calls (calls/s, higher is better)",
-        bursts,
+        {"okxasync records vs json.loads": {"speed": decode}},
+        title="Typed decode speed / json.loads (higher is better)",
     )
 
 
-def _bars(
+def _ratio_chart(
     plt: object,
     path: Path,
-    title: str,
-    values: dict[str, float],
-    marks: dict[str, float] | None = None,
+    groups: dict[str, dict[str, list[float]]],
+    title: str = "okxasync CPU per call / contender's (lower is better)",
 ) -> None:
-    """Horizontal bars, first entry on top; ``marks`` (e.g. p99) drawn as ticks."""
-    names = list(values)[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(names) + 1.2))  # type: ignore[attr-defined]
-    bars = ax.barh(names, [values[n] for n in names], color="#4C72B0")
-    ax.bar_label(bars, fmt="{:,.0f}", padding=3, fontsize=8)
-    if marks:
-        ax.scatter(
-            [marks[n] for n in names],
-            names,
-            marker="|",
-            s=200,
-            color="#C44E52",
-            label="p99",
-            zorder=3,
-        )
+    """Grouped horizontal bars with min-max whiskers and a line at 1.0."""
+    names = list(groups)[::-1]
+    conditions = list(next(iter(groups.values()))) if groups else []
+    height = 0.8 / max(1, len(conditions))
+    fig, ax = plt.subplots(figsize=(8, 0.9 * len(names) + 1.4))  # type: ignore[attr-defined]
+    for i, condition in enumerate(conditions):
+        ys = [n + i * height for n in range(len(names))]
+        values = [groups[name][condition] for name in names]
+        mids = [statistics.median(v) for v in values]
+        errs = [
+            [m - min(v) for m, v in zip(mids, values, strict=True)],
+            [max(v) - m for m, v in zip(mids, values, strict=True)],
+        ]
+        bars = ax.barh(ys, mids, height=height, xerr=errs, capsize=3, label=condition)
+        ax.bar_label(bars, fmt="{:.2f}x", padding=12, fontsize=8)
+    ax.set_yticks([n + height * (len(conditions) - 1) / 2 for n in range(len(names))], names)
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    if len(conditions) > 1:
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title, fontsize=10)
-    ax.margins(x=0.15)
+    ax.margins(x=0.2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)  # type: ignore[attr-defined]

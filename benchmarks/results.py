@@ -33,17 +33,17 @@ session's environment (`.nox/bench/bin/python benchmarks/<script>.py`).
 """
 
 
-def write_section(name: str, markdown: str) -> None:
-    """Replace (or append) the section ``name`` of ``RESULTS.md`` with ``markdown``."""
+def write_section(name: str, markdown: str, path: Path = RESULTS) -> None:
+    """Replace (or append) the section ``name`` of ``path`` (``RESULTS.md``) with ``markdown``."""
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
     block = f"{begin}\n{markdown.strip()}\n{end}"
-    text = RESULTS.read_text() if RESULTS.exists() else _HEADER
+    text = path.read_text() if path.exists() else _HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    path.write_text(text)
 
 
 def machine() -> str:

@@ -1,357 +1,478 @@
-"""Client benchmarks: okxasync against python-okx, ccxt and raw aiohttp, in one run.
+"""Client benchmarks: okxasync against ccxt, python-okx and raw aiohttp, side by side.
 
 Every contender (``benchmarks/contenders/``) calls the same loopback server process
 (``server.py``), which answers with one pre-serialised 100-record deposit-history page.
-Measured, in this order, all in one process and one run:
+Each measurement runs in a fresh process per contender (``worker.py``), interleaved:
+repetition after repetition, every contender once in every condition, in a rotating
+order, so drift and load hit all alike. Reported: the median of the processes and their
+range, and okxasync's ratio to each contender within the same repetition.
 
-1. client CPU time per signed call (``time.process_time``; median and p99), calls
-   interleaved in rounds so drift hits every contender alike, then the peak traced
-   memory (tracemalloc) of a few more calls, in a separate pass;
-2. decode throughput of the page (records/s): ``json.loads`` vs typed records;
-3. throughput of 1,000 concurrent calls (calls/s) with the scheduler out of the way.
+1. CPU per signed call, in each condition: *fresh* (a plain process), *warmed* (2 MiB
+   allocated and freed first, see ``worker.py``) and, when installed, *uvloop*;
+2. instructions per call under callgrind (one process each, when valgrind is installed):
+   the figure machine load does not move;
+3. where okxasync's CPU goes, stage by stage, next to raw aiohttp + msgspec (cProfile);
+4. decoding the page alone: typed records against ``json.loads`` (ratio per batch pair).
 
-Writes the ``clients`` section of ``benchmarks/RESULTS.md`` and its PNG charts.
-Usage: ``python benchmarks/run.py [--quick]`` (``--quick``: a smoke run, tiny samples).
+Writes the ``clients`` section of ``RESULTS.md`` and its charts (in ``--out``, by default
+next to this file). Usage: ``python benchmarks/run.py [--quick] [--out DIR]``;
+``--quick`` is a smoke run: tiny samples, no callgrind, no uvloop condition.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import gc
-import resource
+import json
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Sized
-from dataclasses import dataclass
-from types import ModuleType
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import charts
 import results
 import server
-from contenders import Call, ccxt_, okxasync_, python_okx, raw_aiohttp_json, raw_aiohttp_msgspec
+import stages
+from contenders import CONTENDERS, OURS, RAW, Contender, okxasync_, raw_aiohttp_json
 
-CONTENDERS: tuple[ModuleType, ...] = (
-    okxasync_,
-    raw_aiohttp_msgspec,
-    raw_aiohttp_json,
-    ccxt_,
-    python_okx,
-)
+WORKER = str(Path(__file__).with_name("worker.py"))
+PEERS = ("okxasync", "python-okx", "ccxt", "aiohttp", "msgspec", "uvloop", "matplotlib")
+FRESH, WARMED, UVLOOP = "fresh", "warmed", "uvloop"
+CONDITION_FLAGS = {FRESH: [], WARMED: ["--warm-malloc"], UVLOOP: ["--uvloop"]}
 JSON_LOADS = "json.loads → dicts of str"
-PLAIN_STR = "msgspec → plain Structs, all str"
-PLAIN_TYPED = "msgspec → plain Structs (Decimal, int)"
-TYPED = "okxasync records (Decimal, enum, lazy ts)"
+TYPED = "okxasync records"
 DECODERS: dict[str, Callable[[bytes], Sized]] = {
     JSON_LOADS: raw_aiohttp_json.decode,
-    PLAIN_STR: raw_aiohttp_msgspec.decode_untyped,
-    PLAIN_TYPED: raw_aiohttp_msgspec.decode,
     TYPED: okxasync_.decode,
-    "okxasync records, every .ts read": okxasync_.decode_with_datetimes,
 }
-PEERS = ("okxasync", "python-okx", "ccxt", "aiohttp", "msgspec", "httpx", "matplotlib")
+# (contender, condition-independent target for okxasync / contender, comparison)
+GOALS = (
+    (RAW, 1.05),
+    ("ccxt_", 0.9),
+    ("python_okx", 0.45),
+    ("ccxt_unified", 0.25),
+)
+DECODE_GOAL = 2.0
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Sample sizes. Calls per contender = ``rounds * block``."""
+    """Sample sizes: ``reps`` processes per contender and condition, each ``calls`` calls."""
 
+    reps: int = 9
+    calls: int = 2000
     warmup: int = 200
-    rounds: int = 20
-    block: int = 250
-    memory_calls: int = 20
-    burst: int = 1000
-    bursts: int = 15
-    decode_batches: int = 40
-    decode_batch: int = 250
+    callgrind_calls: int = 200
+    callgrind_warmup: int = 50
+    profile_calls: int = 2000
+    decode_batches: int = 60
+    decode_batch: int = 200
+    callgrind: bool = True
+    conditions: tuple[str, ...] = (FRESH, WARMED, UVLOOP)
 
 
-QUICK = Plan(20, 2, 20, 3, 1000, 1, 3, 20)
+QUICK = Plan(1, 20, 5, 0, 0, 20, 3, 20, callgrind=False, conditions=(FRESH, WARMED))
 
 
-@dataclass(frozen=True)
-class CallStats:
-    name: str
-    median_us: float
-    p99_us: float
-    kernel_share: float  # of the CPU time, the part spent in the kernel (sockets)
-    peak_kib: float
-    samples: int
+@dataclass
+class Runs:
+    """Per-process results of one contender in one condition."""
+
+    median_us: list[float] = field(default_factory=list)
+    kernel: list[float] = field(default_factory=list)
+    faults: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class BurstStats:
-    name: str
-    calls: int
-    calls_per_s: float  # median over the bursts
-    slowest: float  # calls/s of the slowest and the fastest burst
-    fastest: float
-    cpu_us: float
-    peak_mib: float
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(median, lowest, highest)."""
+    return statistics.median(values), min(values), max(values)
 
 
-# ------------------------------------------------------------ CPU per call
+# ------------------------------------------------------------ processes
 
 
-async def _timed(call: Call, count: int, out: list[int]) -> float:
-    """Appends each call's CPU ns to ``out``; returns the kernel's seconds of the block."""
-    kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-    for _ in range(count):
-        start = time.process_time_ns()
-        await call()
-        out.append(time.process_time_ns() - start)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel
+def worker(key: str, url: str, *flags: str, calls: int, warmup: int) -> dict[str, float]:
+    """Run one contender in a fresh process; its JSON result."""
+    cmd = [sys.executable, WORKER, key, url, f"--calls={calls}", f"--warmup={warmup}", *flags]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"worker {key} {flags} failed:\n{out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
-async def _peak_bytes(call: Call, count: int) -> int:
-    """The highest memory traced while ``count`` calls run one after another."""
-    tracemalloc.start()
-    try:
-        for _ in range(count):
-            await call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def cpu_runs(
+    url: str, keys: list[str], conditions: list[str], plan: Plan
+) -> dict[tuple[str, str], Runs]:
+    """Every (contender, condition) ``plan.reps`` times, interleaved, order rotating."""
+    runs = {(k, c): Runs() for k in keys for c in conditions}
+    for rep in range(plan.reps):
+        order = keys[rep % len(keys) :] + keys[: rep % len(keys)]
+        for key in order:
+            for condition in conditions:
+                got = worker(
+                    key, url, *CONDITION_FLAGS[condition], calls=plan.calls, warmup=plan.warmup
+                )
+                if got["records"] != server.RECORDS:
+                    raise RuntimeError(f"{key} decoded {got['records']} records")
+                run = runs[key, condition]
+                run.median_us.append(got["median_ns"] / 1e3)
+                run.kernel.append(got["kernel_share"])
+                run.faults.append(got["faults"])
+        print(f"repetition {rep + 1}/{plan.reps} done", flush=True)
+    return runs
 
 
-async def cpu_per_call(url: str, plan: Plan) -> list[CallStats]:
-    """Per-call CPU of every contender, in interleaved rounds, then each one's peak memory."""
-    async with contextlib.AsyncExitStack() as stack:
-        calls = {m.NAME: await stack.enter_async_context(m.connect(url)) for m in CONTENDERS}
-        samples: dict[str, list[int]] = {name: [] for name in calls}
-        kernel = dict.fromkeys(calls, 0.0)
-        for call in calls.values():
-            await _timed(call, plan.warmup, [])
-        for _ in range(plan.rounds):
-            for name, call in calls.items():
-                kernel[name] += await _timed(call, plan.block, samples[name])
-        peaks = {name: await _peak_bytes(call, plan.memory_calls) for name, call in calls.items()}
-    return [_call_stats(name, samples[name], kernel[name], peaks[name]) for name in calls]
+def ratios(runs: dict[tuple[str, str], Runs], other: str, condition: str) -> list[float]:
+    """okxasync / ``other`` per repetition (the same repetition's processes)."""
+    ours, theirs = runs[OURS, condition].median_us, runs[other, condition].median_us
+    return [a / b for a, b in zip(ours, theirs, strict=True)]
 
 
-def _call_stats(name: str, samples: list[int], kernel: float, peak: int) -> CallStats:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    median, share = statistics.median(samples), kernel / (sum(samples) / 1e9)
-    return CallStats(name, median / 1e3, cuts[98] / 1e3, share, peak / 1024, len(samples))
+def instructions(url: str, keys: list[str], plan: Plan, tmp: Path) -> dict[str, float]:
+    """Instructions per call of each contender under callgrind (empty without valgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None or not plan.callgrind:
+        return {}
+    counts = {}
+    for key in keys:
+        out = tmp / f"callgrind.{key}"
+        cmd = [
+            valgrind,
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            "--zero-before=getpgrp",
+            "--dump-before=getsid",
+            sys.executable,
+            WORKER,
+            key,
+            url,
+            f"--calls={plan.callgrind_calls}",
+            f"--warmup={plan.callgrind_warmup}",
+            "--callgrind-marks",
+        ]
+        subprocess.run(cmd, capture_output=True, check=True)
+        counts[key] = _summary(Path(f"{out}.1")) / plan.callgrind_calls
+        print(f"callgrind {key}: {counts[key]:,.0f} instructions/call", flush=True)
+    return counts
 
 
-# ------------------------------------------------------------ concurrency
+def _summary(path: Path) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no summary line in {path}")
 
 
-async def _burst(call: Call, count: int) -> tuple[float, float]:
-    """``(calls/s, CPU µs per call)`` of ``count`` calls started at once.
-
-    A full collection first: a burst leaves thousands of objects behind, and without it
-    whichever burst happens to trigger the next old-generation pass pays for all of them.
-    """
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    counts = await asyncio.gather(*(call() for _ in range(count)))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    if sum(counts) != count * server.RECORDS:
-        raise RuntimeError(f"a burst decoded {sum(counts)} records, not {count * 100}")
-    return count / wall, cpu / count * 1e6
-
-
-async def _burst_peak(call: Call, count: int) -> float:
-    tracemalloc.start()
-    try:
-        await asyncio.gather(*(call() for _ in range(count)))
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
-
-
-async def concurrency(url: str, plan: Plan) -> list[BurstStats]:
-    """Bursts of ``plan.burst`` concurrent calls, interleaved; medians of the bursts."""
-    async with contextlib.AsyncExitStack() as stack:
-        modules = [m for m in CONTENDERS if m.CONCURRENT]
-        calls = {m.NAME: await stack.enter_async_context(m.connect(url)) for m in modules}
-        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
-        for call in calls.values():
-            await _burst(call, plan.burst)  # warm-up: opens the connection pool
-        for _ in range(plan.bursts):
-            for name, call in calls.items():
-                runs[name].append(await _burst(call, plan.burst))
-        peaks = {name: await _burst_peak(call, plan.burst) for name, call in calls.items()}
-    return [_burst_stats(name, plan.burst, runs[name], peaks[name]) for name in calls]
-
-
-def _burst_stats(name: str, size: int, runs: list[tuple[float, float]], peak: float) -> BurstStats:
-    rates = [rate for rate, _ in runs]
-    cpu = statistics.median(cpu for _, cpu in runs)
-    return BurstStats(name, size, statistics.median(rates), min(rates), max(rates), cpu, peak)
+def profiles(url: str, plan: Plan, tmp: Path) -> dict[str, dict[str, float]]:
+    """µs per call per stage, okxasync and raw aiohttp + msgspec, under cProfile."""
+    out = {}
+    for key in (OURS, RAW):
+        path = tmp / f"profile.{key}"
+        worker(key, url, f"--profile={path}", calls=plan.profile_calls, warmup=plan.warmup)
+        out[key] = stages.breakdown(str(path), plan.profile_calls)
+    return out
 
 
 # ------------------------------------------------------------ decoding
 
 
-def _decode_batch(decode: Callable[[bytes], Sized], body: bytes, count: int) -> float:
-    start = time.perf_counter_ns()
-    for _ in range(count):
-        decode(body)
-    return (time.perf_counter_ns() - start) / count
-
-
-def decode_rates(body: bytes, plan: Plan) -> dict[str, float]:
-    """Records per second for each decoder: median over interleaved batches."""
-    records = len(raw_aiohttp_json.decode(body))
+def decode_ratios(body: bytes, plan: Plan) -> tuple[dict[str, float], list[float]]:
+    """(µs per page for each decoder, json.loads time / typed time per batch pair)."""
     times: dict[str, list[float]] = {name: [] for name in DECODERS}
     for _ in range(plan.decode_batches):
         for name, decode in DECODERS.items():
-            times[name].append(_decode_batch(decode, body, plan.decode_batch))
-    return {name: records / (statistics.median(ns) / 1e9) for name, ns in times.items()}
+            start = time.perf_counter_ns()
+            for _ in range(plan.decode_batch):
+                decode(body)
+            times[name].append((time.perf_counter_ns() - start) / plan.decode_batch / 1e3)
+    pairs = [j / t for j, t in zip(times[JSON_LOADS], times[TYPED], strict=True)]
+    return {name: statistics.median(us) for name, us in times.items()}, pairs
 
 
 # ------------------------------------------------------------ report
 
 
-def goals(calls: list[CallStats], rates: dict[str, float]) -> list[tuple[str, float, str, bool]]:
-    """``(goal, measured ratio, target, met)`` for each goal of the issue."""
-    cpu = {c.name: c.median_us for c in calls}
-    ours = cpu[okxasync_.NAME]
-    rows = [
-        ("CPU/call vs raw aiohttp + msgspec", ours / cpu[raw_aiohttp_msgspec.NAME], "≤ 1.3x"),
-        ("CPU/call vs ccxt async", ours / cpu[ccxt_.NAME], "≤ 0.5x"),
-        ("CPU/call vs python-okx", ours / cpu[python_okx.NAME], "≤ 0.5x"),
-        ("typed decode speed vs json.loads", rates[TYPED] / rates[JSON_LOADS], "≥ 2x"),
-    ]
-    return [(goal, ratio, target, _met(ratio, target)) for goal, ratio, target in rows]
+@dataclass(frozen=True)
+class Measured:
+    plan: Plan
+    labels: dict[str, str]
+    skipped: dict[str, list[str]]
+    conditions: list[str]
+    runs: dict[tuple[str, str], Runs]
+    counts: dict[str, float]
+    stages: dict[str, dict[str, float]]
+    decode_us: dict[str, float]
+    decode_pairs: list[float]
 
 
-def _met(ratio: float, target: str) -> bool:
-    bound = float(target.split()[1].rstrip("x"))
-    return ratio <= bound if target.startswith("≤") else ratio >= bound
-
-
-def report(calls: list[CallStats], rates: dict[str, float], bursts: list[BurstStats]) -> str:
-    """The ``clients`` section of RESULTS.md: machine, goals, three tables, notes."""
+def report(m: Measured) -> str:
+    """The ``clients`` section of RESULTS.md."""
+    keys = list(m.labels)
     return "\n".join(
         [
-            "## Clients: okxasync vs python-okx, ccxt and raw aiohttp",
+            "## Clients: okxasync vs ccxt, python-okx and raw aiohttp",
             "",
             "Written by `benchmarks/run.py`. One loopback server process "
             "(`benchmarks/server.py`) answers every request with the same pre-serialised "
             f"{server.RECORDS}-record deposit-history page ({len(server.page()):,} bytes); "
-            "every client signs every request. CPU is the client process's "
-            "`time.process_time`: user + kernel time, so it includes the loopback TCP work "
-            "of the client's side (the *kernel* column).",
+            "every client signs every request.",
+            "",
+            *_method(m),
             "",
             "### Machine",
             "",
             results.machine(),
             f"- Packages: {results.versions(*PEERS)}",
+            *_skipped(m),
             "",
-            "### Goals",
+            "### Goals: okxasync's CPU per call over each contender's, same repetition",
             "",
-            "| goal | measured | target | |",
-            "|---|---:|---:|---|",
-            *(
-                f"| {goal} | {ratio:.2f}x | {target} | {'met' if met else '**missed**'} |"
-                for goal, ratio, target, met in goals(calls, rates)
-            ),
+            *_goal_table(m),
             "",
-            *_notes(calls, rates),
+            "![CPU ratios](clients_ratios.png)",
             "",
-            "### CPU per signed call (sequential)",
+            "### CPU per signed call, each contender in its own fresh process",
             "",
-            "| client | median µs | p99 µs | vs okxasync | kernel | peak traced KiB | calls |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            *_cpu_rows(calls),
+            *_cpu_table(m, keys),
             "",
-            "![CPU per call](clients_cpu.png)",
+            *_why_warm(m),
             "",
-            "### Decoding the page (one thread, GC on, median of batches)",
+            *_instruction_table(m, keys),
             "",
-            "| decoder | records/s | µs per page | vs json.loads |",
-            "|---|---:|---:|---:|",
-            *_decode_rows(rates),
+            *_stage_table(m),
             "",
-            "![Decode throughput](clients_decode.png)",
-            "",
-            *_burst_table(bursts),
-            "",
-            "![Concurrent throughput](clients_concurrency.png)",
+            *_decode_table(m),
         ]
     )
 
 
-def _notes(calls: list[CallStats], rates: dict[str, float]) -> list[str]:
-    """What the goal figures mean, computed from this run's numbers."""
-    cpu = {c.name: c.median_us for c in calls}
-    floor, ours = cpu[raw_aiohttp_msgspec.NAME], cpu[okxasync_.NAME]
-    decimal_cost = (1 / rates[PLAIN_TYPED] - 1 / rates[PLAIN_STR]) * server.RECORDS * 1e6
+def _method(m: Measured) -> list[str]:
+    p = m.plan
     return [
-        f"- okxasync's own work per call (validation, signing, scheduling, error mapping) "
-        f"is {ours - floor:.0f} µs above raw aiohttp + msgspec ({floor:.0f} µs), the floor "
-        "for any aiohttp-based client.",
-        f"- That floor is {floor / cpu[ccxt_.NAME]:.2f}x ccxt: ccxt adds little to aiohttp + "
-        "`json.loads`, so no aiohttp-based client can reach 0.5x ccxt; it would take "
-        "replacing aiohttp's HTTP machinery, which this project does not do.",
-        f"- Decoding: building the page's `Decimal` amounts alone costs {decimal_cost:.0f} µs "
-        "(plain Structs with `Decimal`/`int` fields vs all-`str`); timestamps stay raw "
-        "milliseconds until `.ts` is read (last decode row: every `.ts` read).",
-    ]
-
-
-def _cpu_rows(calls: list[CallStats]) -> list[str]:
-    ours = next(c.median_us for c in calls if c.name == okxasync_.NAME)
-    return [
-        f"| {c.name} | {c.median_us:.0f} | {c.p99_us:.0f} | {c.median_us / ours:.2f}x "
-        f"| {c.kernel_share:.0%} | {c.peak_kib:.0f} | {c.samples:,} |"
-        for c in calls
-    ]
-
-
-def _decode_rows(rates: dict[str, float]) -> list[str]:
-    base = rates[JSON_LOADS]
-    return [
-        f"| {name} | {rate:,.0f} | {server.RECORDS / rate * 1e6:.1f} | {rate / base:.2f}x |"
-        for name, rate in rates.items()
-    ]
-
-
-def _burst_table(bursts: list[BurstStats]) -> list[str]:
-    return [
-        f"### {bursts[0].calls:,} concurrent calls, {len(bursts)} clients interleaved "
-        "(scheduler out of the way)",
+        f"Method: {p.reps} repetitions; in each, every contender runs once per condition, "
+        f"each time in a fresh process (`benchmarks/worker.py`) that makes {p.warmup} "
+        f"warm-up calls and then measures {p.calls:,} sequential calls with "
+        "`time.process_time_ns` (user + kernel CPU of the client process, so the client "
+        "side of the loopback TCP work is included). The order of the contenders rotates "
+        "from one repetition to the next. A process's figure is the median of its calls; "
+        "tables give the median of the processes and their range (lowest to highest), and "
+        "ratios are taken within a repetition, then summarised the same way.",
         "",
-        "Median of the bursts; the range is the slowest and the fastest burst. Each burst "
-        "starts after a full garbage collection (GC stays on during it). Client and server "
-        "share the machine's cores, so these vary more than the sequential CPU figures.",
+        "Conditions: *fresh* is a plain process, as a user's program starts. *warmed* "
+        "allocates and frees 2 MiB first (opt-in, `worker.py --warm-malloc`). *uvloop* "
+        "runs the event loop on uvloop (opt-in; only when uvloop is installed). okxasync "
+        "itself changes nothing process-wide: neither is done by the library.",
+    ]
+
+
+def _skipped(m: Measured) -> list[str]:
+    return [
+        f"- Skipped: {label} (not importable: {', '.join(names)})"
+        for label, names in m.skipped.items()
+    ]
+
+
+def _fmt(values: list[float], digits: int = 2, unit: str = "x") -> str:
+    mid, lo, hi = spread(values)
+    return f"{mid:.{digits}f}{unit} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def _goal_table(m: Measured) -> list[str]:
+    head = " | ".join(m.conditions)
+    lines = [
+        f"| okxasync / contender | target | {head} | instructions | met |",
+        "|---|---:|" + "---:|" * len(m.conditions) + "---:|---|",
+    ]
+    for key, target in GOALS:
+        if key not in m.labels:
+            continue
+        cells = [ratios(m.runs, key, c) for c in m.conditions]
+        worst = max(max(r) for r in cells)
+        med = max(statistics.median(r) for r in cells)
+        met = "yes" if worst <= target else ("median only" if med <= target else "**no**")
+        inst = f"{m.counts[OURS] / m.counts[key]:.2f}x" if key in m.counts else "n/a"
+        lines.append(
+            f"| {m.labels[key]} | ≤ {target:.2f}x | "
+            + " | ".join(_fmt(r) for r in cells)
+            + f" | {inst} | {met} |"
+        )
+    ratio = m.decode_pairs
+    met = "yes" if min(ratio) >= DECODE_GOAL else "**no**"
+    blank = " | ".join("" for _ in m.conditions)
+    lines.append(
+        f"| typed decode speed vs json.loads (higher is better) | ≥ {DECODE_GOAL:.1f}x | "
+        f"{_fmt(ratio)} {blank}| n/a | {met} |"
+    )
+    return [
+        *lines,
         "",
-        "| client | calls/s | range | CPU µs per call | peak traced MiB |",
-        "|---|---:|---:|---:|---:|",
+        "*met*: the target holds in every repetition of every condition (*median only*: "
+        "the median holds in every condition, not every repetition). The decode row is one "
+        "thread, interleaved batches (see below).",
+    ]
+
+
+def _cpu_table(m: Measured, keys: list[str]) -> list[str]:
+    lines = [
+        "| client | condition | µs/call | range | vs okxasync | kernel | page faults/call |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for key in keys:
+        for condition in m.conditions:
+            run = m.runs[key, condition]
+            mid, lo, hi = spread(run.median_us)
+            vs = statistics.median(1 / r for r in ratios(m.runs, key, condition))
+            lines.append(
+                f"| {m.labels[key]} | {condition} | {mid:.0f} | {lo:.0f}-{hi:.0f} | "
+                f"{vs:.2f}x | {statistics.median(run.kernel):.0%} | "
+                f"{statistics.median(run.faults):.1f} |"
+            )
+    return lines
+
+
+def _why_warm(m: Measured) -> list[str]:
+    def faults(condition: str) -> str:
+        return ", ".join(
+            f"{m.labels[k]} {statistics.median(m.runs[k, condition].faults):.1f}" for k in m.labels
+        )
+
+    return [
+        "Why two conditions: asyncio reads a socket into a fresh 256 KiB buffer "
+        "(`recv(256 KiB)`), then shrinks it to the bytes received. glibc serves blocks of "
+        "128 KiB or more with `mmap`, and shrinking keeps them mapped, so each response can "
+        "map and fault in new pages, about 50 µs a call. Freeing a mapped block raises "
+        "glibc's threshold to that block's size (its dynamic mmap threshold), after which "
+        "such blocks come from the heap. Whether a process is past that point depends on "
+        "what it imported and allocated so far: importing ccxt gets it there, so in one "
+        "shared process ccxt's import made every aiohttp-based contender cheaper (the old "
+        "single-process harness measured that by accident). *warmed* gets there on purpose "
+        "with one 2 MiB block. Minor page faults per call (median), fresh: "
+        f"{faults(FRESH)}"
+        + (f"; warmed: {faults(WARMED)}." if WARMED in m.conditions else ".")
+        + " A program can opt in the same way (allocate and free a 2 MiB `bytearray` at "
+        "start-up), or run on uvloop; the library does neither by itself.",
+    ]
+
+
+def _instruction_table(m: Measured, keys: list[str]) -> list[str]:
+    if not m.counts:
+        return [
+            "### Instructions per call",
+            "",
+            "Not measured in this run (valgrind missing, or `--quick`).",
+        ]
+    ours = m.counts[OURS]
+    return [
+        "### Instructions per call (callgrind, fresh condition)",
+        "",
+        f"One process per contender under `valgrind --tool=callgrind`: "
+        f"{m.plan.callgrind_warmup} warm-up calls, then the instructions of "
+        f"{m.plan.callgrind_calls} calls (counting starts and stops at markers in "
+        "`worker.py`). User-space instructions only: page faults and socket work in the "
+        "kernel are not counted, so this is the client's own work, unmoved by load.",
+        "",
+        "| client | instructions/call | okxasync / client |",
+        "|---|---:|---:|",
         *(
-            f"| {b.name} | {b.calls_per_s:,.0f} | {b.slowest:,.0f} to {b.fastest:,.0f} "
-            f"| {b.cpu_us:.0f} | {b.peak_mib:.1f} |"
-            for b in bursts
+            f"| {m.labels[k]} | {m.counts[k] / 1e6:.2f} M | {ours / m.counts[k]:.2f}x |"
+            for k in keys
+            if k in m.counts
         ),
     ]
 
 
-async def measure(plan: Plan) -> tuple[list[CallStats], dict[str, float], list[BurstStats]]:
-    with server.serving() as url:
-        calls = await cpu_per_call(url, plan)
-        bursts = await concurrency(url, plan)
-    rates = decode_rates(server.page(), plan)
-    return calls, rates, bursts
+def _stage_table(m: Measured) -> list[str]:
+    ours, raw = m.stages[OURS], m.stages[RAW]
+    total_ours, total_raw = sum(ours.values()), sum(raw.values())
+    return [
+        "### Where okxasync's CPU goes, next to raw aiohttp + msgspec (cProfile)",
+        "",
+        f"{m.plan.profile_calls:,} calls of each under cProfile (fresh process); a "
+        "function's own time is counted in the stage of the file defining it, a C "
+        "function's in its callers' (`benchmarks/stages.py`). The profiler slows Python "
+        "code more than C, so the µs are larger than the unprofiled ones and only the "
+        "differences matter: the last column is where each µs of the gap goes.",
+        "",
+        "| stage | okxasync µs | raw aiohttp + msgspec µs | gap µs |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {s} | {ours[s]:.1f} | {raw[s]:.1f} | {ours[s] - raw[s]:+.1f} |"
+            for s in stages.STAGES
+        ),
+        f"| **total** | {total_ours:.1f} | {total_raw:.1f} | {total_ours - total_raw:+.1f} |",
+    ]
+
+
+def _decode_table(m: Measured) -> list[str]:
+    p = m.plan
+    return [
+        "### Decoding the page (one thread, GC on)",
+        "",
+        f"{p.decode_batches} batch pairs of {p.decode_batch} decodes each, `json.loads` "
+        "and okxasync's typed records (`Decimal` amounts, enums, checked timestamps) "
+        "interleaved; the ratio is taken per pair.",
+        "",
+        "| decoder | µs per page (median) |",
+        "|---|---:|",
+        *(f"| {name} | {us:.1f} |" for name, us in m.decode_us.items()),
+        "",
+        f"Typed records vs `json.loads`: **{_fmt(m.decode_pairs)}** (median, lowest-highest).",
+    ]
+
+
+# ------------------------------------------------------------ main
+
+
+def available(
+    conditions: tuple[str, ...],
+) -> tuple[list[Contender], dict[str, list[str]], list[str]]:
+    ready = [c for c in CONTENDERS if not c.missing()]
+    skipped = {c.label: c.missing() for c in CONTENDERS if c.missing()}
+    for label, names in skipped.items():
+        print(f"skipped {label}: not importable ({', '.join(names)})", flush=True)
+    uv = Contender("", "", ("uvloop",))
+    return ready, skipped, [c for c in conditions if c != UVLOOP or not uv.missing()]
+
+
+def measure(plan: Plan) -> Measured:
+    ready, skipped, conditions = available(plan.conditions)
+    keys = [c.key for c in ready]
+    with server.serving() as url, tempfile.TemporaryDirectory() as tmp:
+        runs = cpu_runs(url, keys, conditions, plan)
+        counts = instructions(url, keys, plan, Path(tmp))
+        breakdown = profiles(url, plan, Path(tmp))
+    decode_us, pairs = decode_ratios(server.page(), plan)
+    labels = {c.key: c.label for c in ready}
+    return Measured(plan, labels, skipped, conditions, runs, counts, breakdown, decode_us, pairs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny samples: a smoke run")
-    plan = QUICK if parser.parse_args().quick else Plan()
-    calls, rates, bursts = asyncio.run(measure(plan))
-    results.write_section("clients", report(calls, rates, bursts))
+    parser.add_argument("--out", type=Path, default=results.HERE, help="where RESULTS.md is")
+    parser.add_argument("--reps", type=int, help="repetitions (default 9; --quick 1)")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else Plan()
+    if args.reps:
+        plan = Plan(**{**plan.__dict__, "reps": args.reps})
+    m = measure(plan)
+    path = args.out / "RESULTS.md"
+    results.write_section("clients", report(m), path)
     charts.draw(
-        {c.name: (c.median_us, c.p99_us) for c in calls},
-        rates,
-        {b.name: b.calls_per_s for b in bursts},
+        args.out,
+        {
+            m.labels[k]: {c: ratios(m.runs, k, c) for c in m.conditions}
+            for k, _ in GOALS
+            if k in m.labels
+        },
+        m.decode_pairs,
     )
-    print(results.RESULTS.read_text())
+    print(path.read_text())
 
 
 if __name__ == "__main__":

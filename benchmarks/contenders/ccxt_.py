@@ -1,4 +1,5 @@
-"""ccxt's async okx exchange: implicit private endpoint, no rate limiting, no markets."""
+"""ccxt's async okx exchange: the implicit private endpoint method (orjson into untyped
+dicts), no rate limiting, no markets."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from collections.abc import AsyncIterator
 import ccxt.async_support as ccxt
 
 from . import API_KEY, LIMIT, PASSPHRASE, SECRET_KEY, Call
-
-NAME = "ccxt async"
-CONCURRENT = True
 
 
 @contextlib.asynccontextmanager

@@ -10,9 +10,6 @@ from okxasync._http.decode import decode as _decode  # the pipeline's own decode
 
 from . import API_KEY, LIMIT, PASSPHRASE, SECRET_KEY, Call
 
-NAME = "okxasync"
-CONCURRENT = True
-
 
 def decode(body: bytes) -> list[okxasync.Deposit]:
     """Typed records (``Decimal`` amounts, enums, raw ``ts_ms``), as the client decodes."""

@@ -9,9 +9,6 @@ from okx.Funding import FundingAPI
 
 from . import API_KEY, LIMIT, PASSPHRASE, SECRET_KEY, Call
 
-NAME = "python-okx"
-CONCURRENT = False  # blocking calls: one at a time
-
 
 @contextlib.asynccontextmanager
 async def connect(base_url: str) -> AsyncIterator[Call]:

@@ -9,9 +9,6 @@ from typing import Any
 
 from . import Call, _raw
 
-NAME = "raw aiohttp + json.loads"
-CONCURRENT = True
-
 
 def decode(body: bytes) -> list[dict[str, Any]]:
     """The envelope's ``data``: dicts of strings, exactly as on the wire."""

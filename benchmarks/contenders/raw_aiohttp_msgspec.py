@@ -15,9 +15,6 @@ import msgspec
 
 from . import Call, _raw
 
-NAME = "raw aiohttp + msgspec"
-CONCURRENT = True
-
 
 class Deposit(msgspec.Struct, rename="camel"):
     ccy: str = ""
