@@ -20,6 +20,7 @@ from typing import IO
 import msgspec
 
 from ..models import ms_to_datetime
+from ..models._base import declared_fields
 from ._console import amount, iso_ms
 
 __all__ = ["Cell", "Column", "Sink", "columns", "open_writer", "to_row"]
@@ -31,7 +32,7 @@ FLUSH_EVERY = 0.5  # seconds: bounds what a crash (not Ctrl-C) could leave unflu
 
 def columns(record: type[msgspec.Struct]) -> list[Column]:
     """``(attribute, column)`` for every field of ``record``, in declaration order."""
-    return [(field.name, _column_name(field.name)) for field in msgspec.structs.fields(record)]
+    return [(name, _column_name(name)) for name in declared_fields(record)]
 
 
 def _column_name(attribute: str) -> str:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 ALWAYS = ("okxasync", "raw aiohttp + msgspec", "raw aiohttp + json.loads")
 PEERS = {

@@ -1,0 +1,45 @@
+"""Records keep their fields in the order the API sends keys (by name), which lets msgspec
+find each key at the next position, while people (and CSV columns) see the declared order."""
+
+from __future__ import annotations
+
+import msgspec
+
+from okxasync import models as m
+from okxasync._cli._records import columns
+from okxasync.models._base import Record, Timestamped, declared_fields
+
+
+class Sample(Timestamped, frozen=True, kw_only=True):
+    zulu: str
+    alpha_beta: int
+    mid_: str = msgspec.field(name="kilo")
+    from_: str = ""
+
+
+def test_own_fields_are_stored_in_wire_order_and_declared_order_is_kept() -> None:
+    assert Sample.__struct_encode_fields__ == ("ts", "alphaBeta", "from", "kilo", "zulu")
+    assert declared_fields(Sample) == ("ts_ms", "zulu", "alpha_beta", "mid_", "from_")
+    body = b'{"zulu": "z", "ts": "5", "kilo": "k", "alphaBeta": 1, "from": "f"}'
+    record = msgspec.json.decode(body, type=Sample, strict=False)
+    assert record == Sample(ts_ms=5, zulu="z", alpha_beta=1, mid_="k", from_="f")
+
+
+def test_every_record_stores_its_own_fields_sorted_by_wire_name() -> None:
+    records = [
+        cls
+        for cls in vars(m).values()
+        if isinstance(cls, type) and issubclass(cls, Record) and cls not in (Record, Timestamped)
+    ]
+    assert len(records) >= 10
+    for cls in records:
+        inherited = len(Timestamped.__struct_fields__) if issubclass(cls, Timestamped) else 0
+        own = cls.__struct_encode_fields__[inherited:]
+        assert list(own) == sorted(own), cls.__name__
+        assert set(declared_fields(cls)) == set(cls.__struct_fields__), cls.__name__
+
+
+def test_export_columns_follow_the_declared_order() -> None:
+    names = [attribute for attribute, _ in columns(m.Deposit)]
+    assert names == list(declared_fields(m.Deposit))
+    assert names != list(m.Deposit.__struct_fields__)  # the stored order differs
