@@ -228,9 +228,29 @@ def report(size: int, runs: list[Timed], mems: list[Memory]) -> str:
             f"{r.seconds / pace(r.requests, r.rtt):.2f}x | {r.records:,} | {r.lost} | "
             f"{r.repeated} | {r.rejected} |"
         )
+    lines += _floor_note(size, runs)
     lines += _memory_table(mems)
     lines += ["", "Machine:", "", results.machine()]
     return "\n".join(lines)
+
+
+def _floor_note(size: int, runs: list[Timed]) -> list[str]:
+    """What the bound leaves out: the re-reads no exporter that loses nothing can avoid."""
+    exact = [r for r in runs if r.lost == 0 and r.repeated == 0]
+    if not exact:
+        return []
+    fewest, rtt = min(r.requests for r in exact), max(LATENCIES)
+    least = pace(fewest, rtt)
+    return [
+        "",
+        f"The bound counts {math.ceil(size / PAGE)} requests, as if no page re-read a "
+        f"record. The fewest an exporter that lost nothing sent here is {fewest}; at "
+        f"{rtt * 1000:.0f} ms those alone need {least:.2f} s, **{least / bound(size, rtt):.2f}x** "
+        f"the bound, since every {RATE.count} requests past a whole window cost one more "
+        f"{RATE.period:.0f} s window. *x pace* shows what each exporter's own requests "
+        "cost beyond that; the rest is its request count (re-reads, and for concurrent "
+        "shards their partial last pages) and the scheduler's margin per window.",
+    ]
 
 
 def _memory_table(mems: list[Memory]) -> list[str]:

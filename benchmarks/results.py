@@ -24,6 +24,7 @@ _HEADER = """# Benchmarks
 Reproduce every section with one command from the repository root:
 
 ```bash
+apt-get install valgrind    # instruction counts (callgrind); the bench session needs it
 pip install nox && nox -s bench
 ```
 
