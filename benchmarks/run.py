@@ -69,14 +69,15 @@ class Plan:
     warmup: int = 200
     callgrind_calls: int = 200
     callgrind_warmup: int = 50
-    profile_calls: int = 2000
+    profile_calls: int = 1000
+    profile_rounds: int = 5
     decode_batches: int = 60
     decode_batch: int = 200
     callgrind: bool = True
     conditions: tuple[str, ...] = (FRESH, WARMED, UVLOOP)
 
 
-QUICK = Plan(1, 20, 5, 0, 0, 20, 3, 20, callgrind=False, conditions=(FRESH, WARMED))
+QUICK = Plan(1, 20, 5, 0, 0, 20, 1, 3, 20, callgrind=False, conditions=(FRESH, WARMED))
 
 
 @dataclass
@@ -172,13 +173,18 @@ def _summary(path: Path) -> int:
 
 
 def profiles(url: str, plan: Plan, tmp: Path) -> dict[str, dict[str, float]]:
-    """µs per call per stage, okxasync and raw aiohttp + msgspec, under cProfile."""
-    out = {}
-    for key in (OURS, RAW):
-        path = tmp / f"profile.{key}"
-        worker(key, url, f"--profile={path}", calls=plan.profile_calls, warmup=plan.warmup)
-        out[key] = stages.breakdown(str(path), plan.profile_calls)
-    return out
+    """µs per call per stage, okxasync and raw aiohttp + msgspec, under cProfile: the
+    median of ``plan.profile_rounds`` interleaved processes each."""
+    rounds: dict[str, list[dict[str, float]]] = {OURS: [], RAW: []}
+    for r in range(plan.profile_rounds):
+        for key, out in rounds.items():
+            path = tmp / f"profile.{key}.{r}"
+            worker(key, url, f"--profile={path}", calls=plan.profile_calls, warmup=plan.warmup)
+            out.append(stages.breakdown(str(path), plan.profile_calls))
+    return {
+        key: {s: statistics.median(b[s] for b in runs) for s in stages.STAGES}
+        for key, runs in rounds.items()
+    }
 
 
 # ------------------------------------------------------------ decoding
@@ -433,11 +439,15 @@ def _stage_table(m: Measured) -> list[str]:
     return [
         "### Where okxasync's CPU goes, next to raw aiohttp + msgspec (cProfile)",
         "",
-        f"{m.plan.profile_calls:,} calls of each under cProfile (fresh process); a "
-        "function's own time is counted in the stage of the file defining it, a C "
-        "function's in its callers' (`benchmarks/stages.py`). The profiler slows Python "
-        "code more than C, so the µs are larger than the unprofiled ones and only the "
-        "differences matter: the last column is where each µs of the gap goes.",
+        f"{m.plan.profile_rounds} fresh processes of each, interleaved, each profiling "
+        f"{m.plan.profile_calls:,} calls with cProfile; per stage, the median of the "
+        "processes. A function's own time is counted in the stage of the file defining "
+        "it, a C function's in its callers' (`benchmarks/stages.py`); the event loop's wait "
+        "for the server is left out. The profiler slows Python code more than C, and its "
+        "clock is wall time, so load inflates the kernel's socket work under *send and "
+        "receive*: only the differences matter, and the stages the raw client does not "
+        "have at all (request building, scheduling, request loop, logging) are the firmest. "
+        "The last column is where each µs of the gap goes.",
         "",
         "| stage | okxasync µs | raw aiohttp + msgspec µs | gap µs |",
         "|---|---:|---:|---:|",

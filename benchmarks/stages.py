@@ -3,7 +3,9 @@
 A function's stage comes from where it is defined (``okxasync/_ratelimit/`` is
 scheduling, ``aiohttp/`` is sending, ...). A C function (``hmac.digest``, ``str.encode``,
 a socket ``send``) has no file: its time goes to the stages of its callers, in
-proportion to the time each caller spent in it.
+proportion to the time each caller spent in it. cProfile's clock is wall time, so the
+event loop's wait for the server (``epoll.poll``) would count too: it is not the client's
+work and is left out.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ _BY_PATH = (
     ("/selectors.py", "send and receive"),
     ("/socket.py", "send and receive"),
 )
+WAITING = "waiting"  # the event loop blocked in its selector: left out of every stage
 _BUILTIN_HINTS = (
+    ("of 'select.epoll' objects", WAITING),
     ("hmac", "signing"),
     ("_hashlib", "signing"),
     ("binascii", "signing"),
@@ -79,7 +83,7 @@ def breakdown(path: str, calls: int) -> dict[str, float]:
     for func, (_, _, own, _, callers) in stats.items():
         for stage, seconds in _split(func, own, callers, stats).items():
             totals[stage] += seconds
-    return {stage: totals.get(stage, 0.0) / calls * 1e6 for stage in STAGES}
+    return {stage: totals.get(stage, 0.0) / calls * 1e6 for stage in STAGES}  # not WAITING
 
 
 def _split(func: Func, own: float, callers: dict, stats: dict, depth: int = 0) -> dict[str, float]:
