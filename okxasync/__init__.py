@@ -30,6 +30,8 @@ from ._errors import (
 from ._http.retry import RetryPolicy
 from ._paging import HistoryIterator
 from ._ratelimit import Limiter, LocalLimiter, Priority, Rate, RateLimitStats, RedisLimiter, Slot
+from ._ws.stream import EventStream, StreamStats
+from ._ws.timing import WatchTiming
 from .models import (
     AccountType,
     Balance,
@@ -81,6 +83,7 @@ __all__ = [
     "DepositAddress",
     "DepositState",
     "DepositWithdrawStatus",
+    "EventStream",
     "HistoryIterator",
     "HistoryPage",
     "HistoryTrade",
@@ -111,6 +114,7 @@ __all__ = [
     "RfqInstrument",
     "Side",
     "Slot",
+    "StreamStats",
     "Trade",
     "TradeState",
     "Transfer",
@@ -119,6 +123,7 @@ __all__ = [
     "TransferType",
     "TransportError",
     "ValidationError",
+    "WatchTiming",
     "Withdrawal",
     "WithdrawalRecord",
     "WithdrawalState",

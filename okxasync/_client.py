@@ -17,6 +17,9 @@ from ._http.signing import mask
 from ._http.transport import DEFAULT_MAX_BODY, AiohttpTransport
 from ._ratelimit import Limiter, Rate, RateLimitStats, Scheduler, check_rates
 from ._resources import ConvertApi, FundingApi, OtcApi
+from ._ws.events import Events
+from ._ws.timing import WatchTiming
+from ._ws.urls import business_url, check_ws_url
 
 __all__ = ["Client"]
 
@@ -52,10 +55,16 @@ class Client:
             server refuses a timestamp.
         max_response_bytes: The largest response body read (default 16 MiB); a larger
             one raises [`ResponseError`][okxasync.ResponseError].
+        ws_url: The private business WebSocket of the event streams
+            (`funding.watch_deposits()` ...); by default derived from `base_url` (OKX hosts:
+            their `..._WS`, with `demo` their `..._DEMO_WS`; a loopback emulator: its own;
+            OKLink: none, so streams poll over REST). `wss://`, or `ws://` to loopback only.
+        watch_timing: Heartbeat, reconnect backoff and gap-filling intervals of the event
+            streams ([`WatchTiming`][okxasync.WatchTiming]).
 
     Raises:
         ValidationError: A credential is missing (each missing variable is named), or
-            `base_url`, `timeout` or `limiter` is not acceptable.
+            `base_url`, `timeout`, `limiter`, `ws_url` or `watch_timing` is not acceptable.
     """
 
     def __init__(
@@ -72,6 +81,8 @@ class Client:
         retry: RetryPolicy | None = None,
         clock_sync: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_BODY,
+        ws_url: str | None = None,
+        watch_timing: WatchTiming | None = None,
     ) -> None:
         creds = credentials(api_key, secret_key, passphrase)
         self.base_url = resolve_base_url(base_url)
@@ -94,6 +105,13 @@ class Client:
             retry or RetryPolicy(),
             ServerClock(clock_sync),
         )
+        if watch_timing is not None and not isinstance(watch_timing, WatchTiming):
+            raise ValidationError(f"watch_timing must be a WatchTiming, got {watch_timing!r}")
+        self._events = Events(
+            self._pipeline,
+            business_url(self.base_url, demo) if ws_url is None else check_ws_url(ws_url),
+            watch_timing or WatchTiming(),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -106,7 +124,7 @@ class Client:
         """The funding account: balances, deposits, withdrawals, bills
         ([`FundingApi`][okxasync._resources.FundingApi]).
         """
-        return FundingApi(self._pipeline)
+        return FundingApi(self._pipeline, self._events)
 
     @cached_property
     def otc(self) -> OtcApi:
@@ -117,6 +135,12 @@ class Client:
     def convert(self) -> ConvertApi:
         """OKX Convert: quotes and trades between currencies (rate group ``funding``)."""
         return ConvertApi(self._pipeline)
+
+    @property
+    def ws_url(self) -> str | None:
+        """The private business WebSocket the event streams use; ``None`` when the host
+        has none (OKLink): streams then poll over REST."""
+        return self._events.ws_url
 
     @property
     def retry(self) -> RetryPolicy:
@@ -139,6 +163,7 @@ class Client:
 
         A limiter shared with other clients reconnects by itself when they next use it.
         """
+        await self._events.aclose()
         await self._pipeline.transport.aclose()
         await self._pipeline.scheduler.limiter.aclose()
 

@@ -43,6 +43,7 @@ CONTRACT = {
     "ConvertPair",
     "ConvertQuote",
     "ConvertTrade",
+    "EventStream",
 }
 
 

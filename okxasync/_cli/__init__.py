@@ -1,4 +1,4 @@
-"""The ``okxasync`` command line: ``demo``, ``serve`` and ``export``.
+"""The ``okxasync`` command line: ``demo``, ``serve``, ``export`` and ``watch``.
 
 Argument parsing uses the standard library's :mod:`argparse`: the commands have a few
 flat options each, so a framework (click, typer) would add a dependency without removing
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _options.add_demo(commands)
     _options.add_serve(commands)
     _options.add_export(commands)
+    _options.add_watch(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "add_demo",
     "add_export",
     "add_serve",
+    "add_watch",
     "parse_ccys",
     "parse_time",
 ]
@@ -109,6 +110,31 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help=f"API base URL (default: $OKX_BASE_URL, else {OKLINK})",
     )
+
+
+def add_watch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    watch = commands.add_parser(
+        "watch",
+        help="print deposits or withdrawals as their states change, until Ctrl-C",
+        description="Follow deposits or withdrawals in real time (the business WebSocket, "
+        "gaps filled over REST; polling where the host has no WebSocket). Every state change "
+        "is printed once, in its latest state. Credentials come from OKX_API_KEY, "
+        "OKX_SECRET_KEY and OKX_PASSPHRASE (or use --fake).",
+    )
+    watch.add_argument("kind", choices=("deposits", "withdrawals"), help="what to watch")
+    watch.add_argument(
+        "--ccy", type=parse_ccys, action="extend", metavar="CCY[,CCY...]", help="only these"
+    )
+    watch.add_argument(
+        "--since",
+        type=parse_time,
+        metavar="TIME",
+        help="first print the records from TIME on (ISO-8601 or Unix ms), oldest first",
+    )
+    watch.add_argument("--format", choices=("table", "jsonl"), default="table")
+    watch.add_argument("--fake", action="store_true", help="watch an embedded FakeExchange")
+    watch.add_argument("--seed", type=int, default=0, help="the --fake emulator's data seed")
+    watch.add_argument("--base-url", default=OKLINK, help=f"API base URL (default {OKLINK})")
 
 
 def _add_history_size(parser: argparse.ArgumentParser) -> None:

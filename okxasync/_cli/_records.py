@@ -27,16 +27,24 @@ __all__ = ["Cell", "Column", "Sink", "columns", "open_writer", "to_row"]
 
 Cell = str | int | bool | None
 Column = tuple[str, str]  # (attribute, column name)
+#: Fields only WebSocket pushes carry (always empty in a REST history export).
+PUSH_ONLY = frozenset({"uid", "sub_acct", "p_time_ms"})
+_TIMES = ("ts_ms", "p_time_ms")
 FLUSH_EVERY = 0.5  # seconds: bounds what a crash (not Ctrl-C) could leave unflushed
 
 
-def columns(record: type[msgspec.Struct]) -> list[Column]:
-    """``(attribute, column)`` for every field of ``record``, in declaration order."""
-    return [(name, _column_name(name)) for name in declared_fields(record)]
+def columns(record: type[msgspec.Struct], *, pushed: bool = False) -> list[Column]:
+    """``(attribute, column)`` for every field of ``record``, in declaration order; the
+    push-only fields (:data:`PUSH_ONLY`) only when ``pushed``."""
+    return [
+        (name, _column_name(name))
+        for name in declared_fields(record)
+        if pushed or name not in PUSH_ONLY
+    ]
 
 
 def _column_name(attribute: str) -> str:
-    if attribute == "ts_ms" or attribute.endswith("_ts_ms"):
+    if attribute.endswith(_TIMES):
         return attribute[: -len("_ms")]
     return attribute.rstrip("_")
 
@@ -54,7 +62,7 @@ def _cell(attribute: str, value: object) -> Cell:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return iso_ms(ms_to_datetime(value)) if attribute.endswith("ts_ms") else value
+        return iso_ms(ms_to_datetime(value)) if attribute.endswith(_TIMES) else value
     return str(value)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, MutableMapping
 
 from .._text import iso_ms as iso_timestamp
 
-__all__ = ["AuthHeaders", "Credentials", "auth_headers", "iso_timestamp", "sign"]
+__all__ = ["AuthHeaders", "Credentials", "LoginArgs", "auth_headers", "iso_timestamp", "sign"]
 
 
 def sign(secret: str, timestamp: str, method: str, request_path: str, body: str = "") -> str:
@@ -47,6 +47,26 @@ class Credentials:
             timestamp,
             sign(self._secret, timestamp, method, request_path, body),
         )
+
+    def login_args(self, epoch_ms: int) -> LoginArgs:
+        """The WebSocket ``login`` argument: Unix **seconds** ``timestamp`` and the
+        signature of ``timestamp + "GET/users/self/verify"``."""
+        timestamp = str(epoch_ms // 1000)
+        return LoginArgs(
+            apiKey=self.api_key,
+            passphrase=self._passphrase,
+            timestamp=timestamp,
+            sign=sign(self._secret, timestamp, "GET", "/users/self/verify"),
+        )
+
+
+class LoginArgs(dict[str, str]):
+    """The WebSocket login argument; its repr masks the passphrase and signature."""
+
+    def __repr__(self) -> str:
+        return repr({k: "***" if k in ("passphrase", "sign") else v for k, v in self.items()})
+
+    __str__ = __repr__
 
 
 class AuthHeaders:

@@ -9,18 +9,19 @@ from .._endpoints import funding as ep
 from .._http.reconcile import exactly_once, mismatch
 from .._paging import MAX_PAGE, HistoryIterator, iter_time_paged
 from .base import Amount, Ccy, Time, as_decimal, new_client_id, one, union_page
+from .events import FundingEvents
 from .moves import FundingMoves
 
 __all__ = ["FundingApi"]
 
 
-class FundingApi(FundingMoves):
+class FundingApi(FundingMoves, FundingEvents):
     """`client.funding`: the funding account (rate bucket `funding`, 6 requests per second).
 
     Every method is keyword-only apart from `ccy` of the first three, validates its
     arguments before anything is sent, and shares the client's rate-limit scheduler.
     Transfers, cancels and deposit/withdrawal status are below too (from the base class
-    `FundingMoves`).
+    `FundingMoves`), and the real-time streams (from `FundingEvents`).
     """
 
     async def balances(self, ccy: Ccy | None = None) -> list[m.Balance]:

@@ -11,7 +11,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from ._base import OpenEnum, Record, Timestamped
+import msgspec
+
+from ._base import OpenEnum, Record, Timestamped, ms_to_datetime
 
 __all__ = [
     "CANCELLABLE_WITHDRAWAL_STATES",
@@ -216,6 +218,9 @@ class Deposit(Timestamped, frozen=True, kw_only=True):
         state: Where the deposit is ([`DepositState`][okxasync.DepositState]).
         dep_id: The deposit's id: unique, stable across states.
         actual_dep_blk_confirm: The confirmations it has so far.
+        uid: The account that produced the record (WebSocket pushes only, else `None`).
+        sub_acct: The sub-account name, `""` for the master (pushes only, else `None`).
+        p_time_ms: When the server pushed it, Unix ms (pushes only; read it as `p_time`).
     """
 
     ccy: str
@@ -227,6 +232,14 @@ class Deposit(Timestamped, frozen=True, kw_only=True):
     state: DepositState
     dep_id: str
     actual_dep_blk_confirm: int
+    uid: str | None = None
+    sub_acct: str | None = None
+    p_time_ms: int | None = msgspec.field(default=None, name="pTime")
+
+    @property
+    def p_time(self) -> datetime | None:
+        """When the server pushed this record (WebSocket only), aware UTC."""
+        return ms_to_datetime(self.p_time_ms)
 
 
 class Bill(Timestamped, frozen=True, kw_only=True):
@@ -295,6 +308,9 @@ class WithdrawalRecord(Timestamped, frozen=True, kw_only=True):
         state: Where the withdrawal is ([`WithdrawalState`][okxasync.WithdrawalState]).
         wd_id: The withdrawal's id.
         client_id: The client id it was requested with.
+        uid: The account that produced the record (WebSocket pushes only, else `None`).
+        sub_acct: The sub-account name, `""` for the master (pushes only, else `None`).
+        p_time_ms: When the server pushed it, Unix ms (pushes only; read it as `p_time`).
     """
 
     ccy: str
@@ -310,6 +326,14 @@ class WithdrawalRecord(Timestamped, frozen=True, kw_only=True):
     state: WithdrawalState
     wd_id: str
     client_id: str
+    uid: str | None = None
+    sub_acct: str | None = None
+    p_time_ms: int | None = msgspec.field(default=None, name="pTime")
+
+    @property
+    def p_time(self) -> datetime | None:
+        """When the server pushed this record (WebSocket only), aware UTC."""
+        return ms_to_datetime(self.p_time_ms)
 
 
 class AccountType(OpenEnum):

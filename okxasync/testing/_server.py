@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import random
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -9,15 +12,19 @@ from types import TracebackType
 from typing import TypedDict
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from okxasync._ratelimit import Rate
+from okxasync.testing._activity import Activity, ActivityDriver
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
 from okxasync.testing._faults import FaultInjector, Faults
 from okxasync.testing._latency import simulated_latency
 from okxasync.testing._limits import ArrivalLimits
-from okxasync.testing._routes import Backend, RecordedRequest, make_app
+from okxasync.testing._routes import Backend, Handler, RecordedRequest, make_app
 from okxasync.testing._state import DEFAULT_ARCHIVE_SIZE, DEFAULT_QUOTE_TTL_MS, ExchangeState
+from okxasync.testing._ws import WS_PATH, BusinessSocket
+from okxasync.testing._ws_faults import WsFaultDraws, WsFaults
 
 __all__ = ["FakeCredentials", "FakeExchange"]
 
@@ -69,6 +76,16 @@ class FakeExchange:
         faults: Network and server faults to inject ([`Faults`][okxasync.testing.Faults]).
         clock_skew_ms: The server clock runs this far from real time, so that an unsynced
             client's timestamps are refused (50102).
+        activity: Deposits that arrive and records that move through their states over
+            time ([`Activity`][okxasync.testing.Activity]); every change, including
+            withdrawals made over REST, is pushed on the business WebSocket.
+        ws_idle_limit: Seconds of client silence after which a WebSocket connection is
+            closed with 4004.
+        ws_faults: WebSocket faults to inject ([`WsFaults`][okxasync.testing.WsFaults];
+            assign `fake.ws_faults` to change them while serving).
+
+    The business WebSocket is served at `fake.ws_url`; `fake.ws` is its `BusinessSocket`
+    (counters, `close_all(code)`, `refused_channels`).
     """
 
     def __init__(
@@ -88,6 +105,9 @@ class FakeExchange:
         archive_size: int = DEFAULT_ARCHIVE_SIZE,
         faults: Faults | None = None,
         clock_skew_ms: int = 0,
+        activity: Activity | None = None,
+        ws_idle_limit: float = 30.0,
+        ws_faults: WsFaults | None = None,
     ) -> None:
         self.seed = seed
         self.host = host
@@ -110,6 +130,16 @@ class FakeExchange:
         self._credentials = make_credentials(seed)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        self.ws = BusinessSocket(
+            Secrets(**self._credentials),
+            self._now_ms,
+            uid=str(random.Random(f"{seed}:uid").randrange(10**15, 10**16)),
+            idle_limit=ws_idle_limit,
+            faults=WsFaultDraws(ws_faults),
+        )
+        self.state.listeners.append(self.ws.on_change)
+        self.activity = None if activity is None else ActivityDriver(self.state, activity)
+        self._activity_task: asyncio.Task[None] | None = None
 
     @property
     def credentials(self) -> FakeCredentials:
@@ -141,6 +171,52 @@ class FakeExchange:
         self._injector.faults = faults
 
     @property
+    def ws_url(self) -> str:
+        """``ws://127.0.0.1:<port>/ws/v5/business``; only while started."""
+        return self.url.replace("http://", "ws://", 1) + WS_PATH
+
+    @property
+    def ws_faults(self) -> WsFaults:
+        """The WebSocket faults being injected; assigning restarts the draws."""
+        return self.ws.faults.faults
+
+    @ws_faults.setter
+    def ws_faults(self, faults: WsFaults) -> None:
+        self.ws.faults.faults = faults
+
+    def settle(self) -> None:
+        """Stop the activity and move every unsettled record to its final state now
+        (each change pushed); the records' states are final from then on."""
+        if self.activity is not None:
+            self._stop_activity()
+            self.activity.settle(self._now_ms())
+
+    def start_activity(self) -> None:
+        """Start the activity loop (when ``Activity(paused=True)`` held it back)."""
+        if self.activity is not None and self._activity_task is None and self._url:
+            self._activity_task = asyncio.create_task(self._run_activity(self.activity))
+
+    async def _run_activity(self, driver: ActivityDriver) -> None:
+        while True:
+            await asyncio.sleep(driver.activity.tick)
+            driver.step(self._now_ms())
+
+    def _stop_activity(self) -> None:
+        if self._activity_task is not None:
+            self._activity_task.cancel()
+
+    def _ws_route(self) -> Middleware:
+        """Serves the WebSocket path before the REST middlewares see the request."""
+
+        @web.middleware
+        async def business(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.path == WS_PATH:
+                return await self.ws.handle(request)
+            return await handler(request)
+
+        return business
+
+    @property
     def injected(self) -> Counter[str]:
         """How many faults were injected so far, by kind (see ``Faults``)."""
         return self._injector.injected
@@ -163,7 +239,7 @@ class FakeExchange:
             return
         outer, inner = self.limits.middlewares()
         inner = [*inner, self._injector.middleware()]  # a refused request is not faulted
-        app = make_app(self._backend(), [*self._outer, *outer], inner)
+        app = make_app(self._backend(), [self._ws_route(), *self._outer, *outer], inner)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -174,10 +250,18 @@ class FakeExchange:
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self._url = f"http://{host}:{port}"
+        if self.activity is not None and not self.activity.activity.paused:
+            self.start_activity()
 
     async def close(self) -> None:
         """Stop serving and release the socket; safe to call more than once."""
         runner, self._runner, self._url = self._runner, None, None
+        task, self._activity_task = self._activity_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.ws.abort_all()
         if runner is not None:
             await runner.cleanup()
 

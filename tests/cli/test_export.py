@@ -22,6 +22,7 @@ from yarl import URL
 
 from okxasync._cli import build_parser
 from okxasync._cli._export import Output, resume_command
+from okxasync._cli._records import PUSH_ONLY
 from okxasync.models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from okxasync.testing import FakeExchange
 from okxasync.testing._routes import history_view
@@ -59,6 +60,8 @@ def as_wire(kind: str, exported: Row) -> dict[str, str]:
     values to "" (how the API sends them), numbers as their text."""
     wire = {}
     for field in msgspec.structs.fields(RECORDS[kind]):
+        if field.name in PUSH_ONLY:  # WebSocket-only fields are not exported
+            continue
         column = field.name.removesuffix("_ms").rstrip("_")
         value = exported[column]
         if field.name.endswith("ts_ms") and value:

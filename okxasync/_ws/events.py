@@ -1,0 +1,70 @@
+"""``Events``: what one client owns for real-time events: its business WebSocket URL and
+timing, the shared connection (created on first use) and the streams still open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import OkxError, ValidationError
+from .._http.pipeline import Pipeline
+from .._ratelimit import Rate, Scheduler
+from .hub import CONNECT_GROUP, Hub, HubContext
+from .timing import WatchTiming
+
+__all__ = ["CONNECT_RATE", "Events"]
+
+#: New WebSocket connections: 3 per second per IP (the documented limit).
+CONNECT_RATE = Rate(3, 1.0)
+
+
+class Events:
+    """The client's real-time side; :meth:`aclose` ends every stream and the connection."""
+
+    def __init__(self, pipeline: Pipeline, ws_url: str | None, timing: WatchTiming) -> None:
+        self.pipeline = pipeline
+        self.ws_url = ws_url
+        self.timing = timing
+        self._hub: Hub | None = None
+        self._streams: set[Any] = set()  # EventStream; Any avoids an import circle
+        self._closed = False
+
+    def hub(self) -> Hub:
+        """The shared business WebSocket connection (created on first use)."""
+        if self._closed:
+            raise OkxError("this Client is closed")
+        if self.ws_url is None:
+            raise ValidationError("this host has no business WebSocket")
+        if self._hub is None:
+            pipeline = self.pipeline
+            self._hub = Hub(
+                HubContext(
+                    url=self.ws_url,
+                    credentials=pipeline.credentials,
+                    scheduler=Scheduler({CONNECT_GROUP: CONNECT_RATE}),
+                    now_ms=pipeline.clock.now_ms,
+                    sync_clock=pipeline.sync_clock,
+                    timing=self.timing,
+                )
+            )
+        return self._hub
+
+    def now_ms(self) -> int:
+        """The server's clock as best known, epoch ms."""
+        return self.pipeline.clock.now_ms()
+
+    def remember(self, stream: object) -> None:
+        if self._closed:
+            raise OkxError("this Client is closed")
+        self._streams.add(stream)
+
+    def forget(self, stream: object) -> None:
+        self._streams.discard(stream)
+
+    async def aclose(self) -> None:
+        """Close every open stream, then the connection. Safe to call more than once."""
+        self._closed = True
+        for stream in list(self._streams):
+            await stream.aclose()
+        hub, self._hub = self._hub, None
+        if hub is not None:
+            await hub.aclose()

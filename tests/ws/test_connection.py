@@ -1,0 +1,183 @@
+"""The shared connection: heartbeat, idle close, failures, clock skew, reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import anyio
+import pytest
+from ws_helpers import FAST, consuming, exchange, opened, until
+
+import okxasync
+from okxasync.testing import Activity, WsFaults
+
+
+async def test_a_client_that_stops_pinging_is_closed_4004_and_recovers() -> None:
+    quiet = dataclasses.replace(FAST, ping_after=5.0)  # longer than the server's idle limit
+    async with exchange(idle_limit=0.3, timing=quiet) as (fake, client, truth):
+        stream = client.funding.watch_deposits(reconcile_every=0.2)
+        async with consuming(stream) as seen:
+            await opened(stream)
+            fake.start_activity()
+            await until(lambda: fake.ws.stats["closed_4004"] >= 2 and stream.stats.reconnects >= 2)
+            fake.settle()
+            await until(lambda: seen.last() == truth.last("deposit"))
+        assert fake.ws.stats["closed_4004"] >= 2 and stream.stats.reconnects >= 2
+        assert seen.last() == truth.last("deposit") and len(seen.pairs) == len(set(seen.pairs))
+
+
+async def test_pings_keep_a_quiet_connection_open() -> None:
+    async with exchange(idle_limit=0.5) as (fake, client, _):  # FAST pings after 0.2 s
+        stream = client.funding.watch_withdrawals()
+        async with consuming(stream):
+            await opened(stream)
+            await asyncio.sleep(1.5)  # three idle limits without a single push
+            assert fake.ws.stats["closed_4004"] == 0
+            assert stream.stats.connects == 1 and fake.ws.stats["connections"] == 1
+
+
+async def test_a_silent_server_is_detected_by_the_heartbeat_and_replaced() -> None:
+    async with exchange(ws_faults=WsFaults(every=0.2, kinds=("stall",))) as (fake, client, _):
+        stream = client.funding.watch_deposits()
+        async with consuming(stream):
+            await until(lambda: stream.stats.reconnects >= 2)
+            await until(lambda: fake.ws.open_connections == 1)
+            # each silent connection was closed by the client, not left to the GC
+            assert fake.ws.open_connections == 1
+        assert fake.ws.faults.injected["stall"] >= 2
+        assert stream.stats.reconnects >= 2
+
+
+async def test_a_notice_opens_the_replacement_before_the_old_connection_closes() -> None:
+    faults = WsFaults(every=0.2, kinds=("notice",), notice_grace=2.0)
+    async with exchange(ws_faults=faults) as (fake, client, _):
+        stream = client.funding.watch_deposits()
+        async with consuming(stream):
+            await until(lambda: stream.stats.connects >= 3)
+        assert fake.ws.faults.injected["notice"] >= 2 and stream.stats.connects >= 3
+        # each replacement was open before its predecessor closed (at the server's end of
+        # the grace period, which the client did not wait for)
+        assert fake.ws.stats["most_open"] == 2 and fake.ws.stats["closed_1001"] == 0
+        assert fake.ws.stats["subscribes"] == fake.ws.stats["connections"]  # once each
+
+
+async def drain(
+    stream: okxasync.EventStream[okxasync.Deposit]
+    | okxasync.EventStream[okxasync.WithdrawalRecord],
+) -> None:
+    async with stream:
+        async for _ in stream:
+            pass
+
+
+@pytest.mark.parametrize(
+    ("field", "codes"),
+    [
+        ("passphrase", {"60024", "50105"}),
+        ("api_key", {"60032", "50111"}),
+        ("secret_key", {"60007", "50113"}),
+    ],
+)
+async def test_wrong_credentials_raise_at_once_without_reconnecting(
+    field: str, codes: set[str]
+) -> None:
+    # The login or the opening REST read, whichever the server refuses first, ends it.
+    async with exchange() as (fake, _, _):
+        credentials = {**fake.credentials, field: "wrong-" + field}
+        async with okxasync.Client(base_url=fake.url, watch_timing=FAST, **credentials) as client:  # type: ignore[arg-type]
+            stream = client.funding.watch_deposits()
+            with anyio.fail_after(5), pytest.raises(okxasync.AuthenticationError) as raised:
+                await drain(stream)
+            assert raised.value.code in codes
+            await asyncio.sleep(0.3)  # several backoffs: no further attempt
+        assert fake.ws.stats["connections"] <= 1 and fake.ws.stats["logins"] == 0
+        assert fake.ws.stats["login_errors"] == fake.ws.stats["connections"]
+        assert "wrong-" not in repr(raised.value) and fake.credentials["secret_key"] not in str(
+            raised.value
+        )
+
+
+async def test_a_refused_channel_raises_in_its_stream_only() -> None:
+    async with exchange() as (fake, client, truth):
+        fake.ws.refused_channels.add("withdrawal-info")
+        deposits = client.funding.watch_deposits(reconcile_every=0.2)
+        async with consuming(deposits) as seen:
+            with anyio.fail_after(5), pytest.raises(okxasync.APIError) as raised:
+                await drain(client.funding.watch_withdrawals())
+            assert raised.value.code == "60018"
+            fake.start_activity()
+            await asyncio.sleep(0.3)
+            fake.settle()
+            await until(lambda: seen.last() == truth.last("deposit"))
+        assert seen.last() == truth.last("deposit") and truth.changes["deposit"]
+        assert fake.ws.stats["connections"] == 1  # the refusal did not cost the connection
+
+
+@pytest.mark.parametrize("skew_ms", [120_000, -120_000])
+async def test_a_skewed_server_clock_is_learned_before_logging_in_again(skew_ms: int) -> None:
+    async with exchange(clock_skew_ms=skew_ms) as (fake, client, truth):
+        stream = client.funding.watch_deposits(reconcile_every=0.2)
+        async with consuming(stream) as seen:
+            await opened(stream)
+            fake.start_activity()
+            await asyncio.sleep(0.5)
+            fake.settle()
+            await until(lambda: seen.last() == truth.last("deposit"))
+        assert seen.last() == truth.last("deposit") and truth.changes["deposit"]
+        assert abs(client.clock_offset_ms - skew_ms) < 5_000
+        assert fake.ws.stats["logins"] >= 1
+
+
+async def test_two_streams_share_one_connection_and_unsubscribe_when_closed() -> None:
+    async with exchange() as (fake, client, _):
+        deposits = client.funding.watch_deposits()
+        withdrawals = client.funding.watch_withdrawals(ccy=["USDT", "BTC"])
+        async with deposits, withdrawals:
+            await opened(deposits)
+            await opened(withdrawals)
+            assert fake.ws.stats["connections"] == 1 and fake.ws.open_connections == 1
+            assert fake.ws.stats["subscribes"] == 3  # deposit-info; withdrawal-info x2 ccys
+            await deposits.aclose()
+            await until(
+                lambda: (
+                    fake.ws.subscriptions()
+                    == {("withdrawal-info", "BTC"), ("withdrawal-info", "USDT")}
+                )
+            )
+            assert fake.ws.open_connections == 1
+        await until(lambda: fake.ws.open_connections == 0)
+        assert fake.ws.open_connections == 0 and fake.ws.stats["connections"] == 1
+
+
+async def test_pushes_arriving_while_other_channels_subscribe_are_kept() -> None:
+    # Regression: frames set aside while a second channel waited for its ack were read
+    # back in a loop that never yielded, freezing the event loop.
+    busy = Activity(tick=0.005, new_deposits=2.0, new_withdrawals=1.0, advance=0.5, paused=True)
+    async with exchange(activity=busy) as (fake, client, truth):
+        deposits = client.funding.watch_deposits(reconcile_every=0.3)
+        withdrawals = client.funding.watch_withdrawals(ccy=["USDT", "BTC"], reconcile_every=0.3)
+        async with consuming(deposits) as seen_d, consuming(withdrawals) as seen_w:
+            await opened(deposits)
+            await opened(withdrawals)
+            fake.start_activity()
+            for _ in range(3):  # every reconnect subscribes three channels in turn
+                before = deposits.stats.reconnects
+                fake.ws.abort_all()
+                await until(lambda: deposits.stats.reconnects > before)  # noqa: B023
+                await asyncio.sleep(0.2)
+            fake.settle()
+            await until(lambda: seen_d.last() == truth.last("deposit"))
+        assert deposits.stats.reconnects >= 3 and deposits.stats.pushed > 0
+        assert seen_d.last() == truth.last("deposit")
+        assert len(seen_w.pairs) == len(set(seen_w.pairs))
+
+
+async def test_refused_connection_attempts_back_off_and_never_end_the_stream() -> None:
+    faults = WsFaults(every=0.1, kinds=("abrupt",), refuse=0.6, seed=3)
+    async with exchange(ws_faults=faults) as (fake, client, _):
+        stream = client.funding.watch_deposits()
+        async with consuming(stream):
+            await until(lambda: stream.stats.connects >= 3)
+        assert fake.ws.faults.injected["refused"] >= 1 and stream.stats.connects >= 3
+        assert fake.ws.stats["connections"] == stream.stats.connects  # refused: no socket
