@@ -67,8 +67,8 @@ def row(*cells: object) -> str:
 
 def key(record: okxasync.Deposit | okxasync.WithdrawalRecord) -> tuple[str, str]:
     if isinstance(record, okxasync.Deposit):
-        return record.dep_id, str(record.state)
-    return "w" + record.wd_id, str(record.state)
+        return record.dep_id, record.state.value
+    return "w" + record.wd_id, record.state.value
 
 
 def pct(values: list[float], q: float) -> float:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import anyio
 
@@ -57,7 +56,7 @@ class Seen:
 
 def pair(record: okxasync.Deposit | okxasync.WithdrawalRecord) -> tuple[str, str]:
     record_id = record.dep_id if isinstance(record, okxasync.Deposit) else record.wd_id
-    return record_id, str(record.state)
+    return record_id, record.state.value
 
 
 @contextlib.asynccontextmanager
@@ -130,11 +129,16 @@ async def opened(
 
 
 async def withdraw(client: okxasync.Client, n: int) -> list[str]:
-    """``n`` small USDT withdrawals over REST; their wdIds."""
+    """``n`` small USDT withdrawals over REST (at the chain's minimum fee); their wdIds."""
+    [usdt] = [c for c in await client.funding.currencies("USDT") if c.main_net]
     ids = []
     for i in range(n):
         result = await client.funding.withdraw(
-            ccy="USDT", amt=Decimal("1.5") + i, dest="4", to_addr=f"TN4hx{i:08d}izqs", fee="1"
+            ccy="USDT",
+            amt=usdt.min_wd + i,
+            dest="4",
+            to_addr=f"TN4hx{i:08d}izqs",
+            fee=usdt.min_fee,
         )
         ids.append(result.wd_id)
     return ids

@@ -31,7 +31,7 @@ class Kind(Generic[R]):
     open_states: tuple[str, ...]
 
     def state(self, record: R) -> str:
-        return str(record.state) if record.state is not None else ""
+        return str(record.state.value) if record.state is not None else ""
 
     def ts_ms(self, record: R) -> int:
         return record.ts_ms or 0

@@ -168,8 +168,10 @@ class ActivityDriver:
 
     def new_withdrawal(self, now_ms: int) -> Row | None:
         """A small USDT withdrawal, as if requested over REST (``None``: balance spent)."""
-        amount = Decimal(self._rng.randint(100, 5_000)) / 100
-        request = Withdraw(ccy="USDT", amt=amount, fee=Decimal(1), dest="4", to_addr="TN4h")
+        limits = self.state.currency_row("USDT", None)
+        amount = Decimal(str(limits["minWd"])) + Decimal(self._rng.randint(100, 5_000)) / 100
+        fee = Decimal(str(limits["minFee"]))
+        request = Withdraw(ccy="USDT", amt=amount, fee=fee, dest="4", to_addr="TN4h")
         try:
             return self.state.withdraw(request, now_ms)
         except EmulatorRefusal:
