@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 
 from okxasync import models as m
-from okxasync._cli._records import columns
+from okxasync._cli._records import PUSH_ONLY, columns
 from okxasync.models._base import Record, Timestamped, declared_fields
 
 
@@ -40,6 +40,8 @@ def test_every_record_stores_its_own_fields_sorted_by_wire_name() -> None:
 
 
 def test_export_columns_follow_the_declared_order() -> None:
-    names = [attribute for attribute, _ in columns(m.Deposit)]
+    names = [attribute for attribute, _ in columns(m.Deposit, pushed=True)]
     assert names == list(declared_fields(m.Deposit))
+    exported = [attribute for attribute, _ in columns(m.Deposit)]  # push-only fields left out
+    assert exported == [name for name in names if name not in PUSH_ONLY]
     assert names != list(m.Deposit.__struct_fields__)  # the stored order differs
