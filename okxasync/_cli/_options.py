@@ -49,6 +49,12 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     serve.add_argument("--seed", type=int, default=0, help="the emulator's data seed (default 0)")
     _add_history_size(serve)
     serve.add_argument(
+        "--activity",
+        action="store_true",
+        help="make the account live: deposits arrive and withdrawals progress to a final "
+        "state every second or two, pushed on the business WebSocket",
+    )
+    serve.add_argument(
         "--json",
         action="store_true",
         help="print one JSON line {url, api_key, secret_key, passphrase} instead of text",

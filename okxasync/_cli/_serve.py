@@ -11,7 +11,7 @@ import json
 import shlex
 import sys
 
-from ..testing import FakeExchange
+from ..testing import Activity, FakeExchange
 from ._signals import on_interrupt
 
 __all__ = ["run"]
@@ -21,7 +21,15 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM (exit 0); 1 if the address cannot be bound."""
     return asyncio.run(
         _serve(
-            FakeExchange(args.seed, host=args.host, port=args.port, history_size=args.history_size),
+            FakeExchange(
+                args.seed,
+                host=args.host,
+                port=args.port,
+                history_size=args.history_size,
+                activity=Activity(tick=0.5, new_deposits=0.3, advance=0.4)
+                if args.activity
+                else None,
+            ),
             args.json,
         )
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from okxasync.testing import FakeExchange
+import okxasync
+from okxasync.testing import Activity, FakeExchange
 
 from .snippets import REPO, emulator, program_env, run
 
@@ -122,3 +123,24 @@ async def test_convert_bot_buys_once_per_round(tmp_path: Path) -> None:
     assert [line.split(":")[0] for line in lines] == ["round 1", "round 2"]
     for line, trade in zip(lines, sorted(trades, key=lambda t: t["clTReqId"]), strict=True):
         assert f"({trade['tradeId']})" in line
+
+
+async def test_payout_sends_once_and_waits_until_final(tmp_path: Path) -> None:
+    payout = REPO / "examples" / "payout.py"
+    args = [str(payout), "--client-id", "payoutci1", "--amt", "25", "--timeout", "60"]
+    activity = Activity(tick=0.05, new_deposits=0.0, advance=1.0)
+    async with FakeExchange(seed=0, activity=activity) as fake:
+        first = await run(args, program_env(fake), tmp_path)
+        again = await run(args, program_env(fake), tmp_path)  # a rerun after a "crash"
+        mine = [w for w in fake.state.withdrawals if w["clientId"] == "payoutci1"]
+    assert first.returncode in (0, 1), first.report()  # 1: the withdrawal failed
+    [record] = mine  # sent once, although the program ran twice
+    assert first.stdout.splitlines() == [
+        f"requested: wdId {record['wdId']}, client id payoutci1",
+        f"final: {okxasync.WithdrawalState(record['state'])} (tx {record['txId'] or '-'})",
+    ]
+    assert record["state"] in ("2", "-1", "-2")
+    assert again.stdout.splitlines() == [
+        f"already requested: wdId {record['wdId']}, client id payoutci1",
+        first.stdout.splitlines()[1],
+    ]
