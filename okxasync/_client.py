@@ -43,8 +43,9 @@ class Client:
             is refused except to loopback, and so is a port outside 1-65535.
         demo: Send `x-simulated-trading: 1` (OKX demo trading).
         timeout: Seconds each HTTP attempt may take.
-        rate_limits: Rates that override (or add to) the defaults, by rate group, e.g.
-            `{"otc": Rate(1, 2.0)}`.
+        rate_limits: Rates that override the defaults, by bucket name, e.g.
+            `{"otc": Rate(1, 2.0), "transfer": Rate(1, 1.0)}`; an unknown name raises
+            `ValidationError`.
         limiter: Where the rate windows live: by default this process
             ([`LocalLimiter`][okxasync.LocalLimiter]); a
             [`RedisLimiter`][okxasync.RedisLimiter] shares one budget between processes.
@@ -101,7 +102,7 @@ class Client:
             AiohttpTransport(
                 self.base_url, timeout=timeout, demo=demo, max_body=max_response_bytes
             ),
-            Scheduler(check_rates(rate_limits), limiter),
+            Scheduler(check_rates(rate_limits), limiter, hold=timeout),
             retry or RetryPolicy(),
             ServerClock(clock_sync),
         )
@@ -169,15 +170,17 @@ class Client:
 
     @property
     def rate_limits(self) -> Mapping[str, Rate]:
-        """The rate of every group this client schedules (defaults plus ``rate_limits=``)."""
+        """The rate of every bucket this client knows, by name (defaults plus
+        ``rate_limits=``)."""
         return self._pipeline.scheduler.rates
 
     def rate_limit_stats(self) -> dict[str, RateLimitStats]:
-        """Counters of the rate-limit scheduler, per rate group.
+        """Counters of the rate-limit scheduler, per bucket (and per key of a keyed one).
 
         Returns:
-            A snapshot per group: [`RateLimitStats`][okxasync.RateLimitStats] (requests sent,
-            server rejections, time spent waiting, tasks waiting now).
+            A snapshot per bucket name: [`RateLimitStats`][okxasync.RateLimitStats] (calls
+            sent, server rejections, time spent waiting, tasks waiting now, peak units in
+            one window; `.keys` per key of a keyed bucket such as `transfer`).
         """
         return self._pipeline.scheduler.stats()
 

@@ -1,15 +1,15 @@
 """Every endpoint okxasync calls, described as data, one module per API area.
 
 :data:`ALL` lists them; the emulator (``okxasync.testing``) serves its routes from it, so a
-path, method, rate group or retry-safety is written once, here.
+path, method, rate-limit buckets or retry-safety is written once, here.
 """
 
 from __future__ import annotations
 
 from . import convert, funding, otc, public
-from .base import GROUPS, Endpoint
+from .base import Endpoint
 
-__all__ = ["ALL", "GROUPS", "Endpoint", "find"]
+__all__ = ["ALL", "Endpoint", "find"]
 
 #: Every endpoint of every API area.
 ALL: tuple[Endpoint[object], ...] = tuple(

@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 from .._http.encode import Param
-from .._ratelimit.rules import DEFAULT_RATES, PUBLIC_RATES
+from .._ratelimit.rules import Bucket, Claim
 
-__all__ = ["GROUPS", "Endpoint"]
+__all__ = ["Endpoint"]
 
 R = TypeVar("R")
-
-#: The rate-limit groups every endpoint must belong to: those with a default rate.
-GROUPS = frozenset(DEFAULT_RATES) | frozenset(PUBLIC_RATES)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Endpoint(Generic[R]):
-    """One API call: how to send it, which rate group it spends, what it returns.
+    """One API call: how to send it, which rate-limit buckets it spends, what it returns.
+
+    ``buckets`` lists every bucket one call consumes (see ``okxasync._ratelimit.rules``),
+    its group bucket first (``funding``, ``otc``, ``public``); a keyed bucket's key
+    fields must be API names of ``params``.
 
     ``retry_safe`` (required: no endpoint gets it by default) says whether sending it twice
     is harmless: true for reads and for quotes; false for withdrawals and trades, which
@@ -34,12 +35,29 @@ class Endpoint(Generic[R]):
 
     method: Literal["GET", "POST"]
     path: str
-    group: str
+    buckets: tuple[Bucket, ...]
     record: type[R]
     retry_safe: bool
     params: Mapping[str, Param] = field(default_factory=dict)
     signed: bool = True
 
     def __post_init__(self) -> None:
-        if self.group not in GROUPS:
-            raise ValueError(f"{self.path}: unknown rate-limit group {self.group!r}")
+        if not self.buckets or not all(isinstance(b, Bucket) for b in self.buckets):
+            raise ValueError(f"{self.path}: buckets must be a non-empty tuple of Bucket")
+        api_names = {param.api for param in self.params.values()}
+        for bucket in self.buckets:
+            unknown = set(bucket.key) - api_names
+            if unknown:
+                raise ValueError(
+                    f"{self.path}: bucket {bucket.name!r} is keyed by {unknown}, not a parameter"
+                )
+
+    @property
+    def group(self) -> str:
+        """The name of the endpoint's group bucket (its first)."""
+        return self.buckets[0].name
+
+    def claims(self, wire: Mapping[str, str]) -> tuple[Claim, ...]:
+        """The windows one call with the encoded parameters ``wire`` consumes (a key
+        field the call leaves out counts as ``""``)."""
+        return tuple(b.claim(*(wire.get(f, "") for f in b.key)) for b in self.buckets)

@@ -1,14 +1,17 @@
-"""OKX Convert endpoints (``/api/v5/asset/convert/*``; rate group ``funding``).
+"""OKX Convert endpoints (``/api/v5/asset/convert/*``).
 
-Their documented limits, which the rate group does not yet express: currencies,
-currency-pair and history 6/s; estimate-quote 10/s and 1 per 5 s per pair; trade 10/s and
-1 per 5 s per side. Permissions: estimate-quote and trade need Trade, the reads Read.
+Their documented limits, as buckets: currencies, currency-pair and history ``convert``
+6/s; estimate-quote ``convert-quote`` 10/s and ``convert-quote-pair`` 1 per 5 s per pair;
+trade ``convert-trade`` 10/s and ``convert-trade-side`` 1 per 5 s per side.
+Permissions: estimate-quote and trade need Trade, the reads Read.
 """
 
 from __future__ import annotations
 
 from .. import models as m
 from .._http.encode import AMOUNT, CCY1, CLIENT_ID, LIMIT, MS, TEXT, Param, choice
+from .._ratelimit import rules
+from .._ratelimit.rules import CONVERT, CONVERT_QUOTE, CONVERT_QUOTE_PAIR, CONVERT_TRADE_SIDE
 from .base import Endpoint
 
 __all__ = [
@@ -24,14 +27,14 @@ _SIDES = choice("buy", "sell")
 CONVERT_CURRENCIES = Endpoint(
     method="GET",
     path="/api/v5/asset/convert/currencies",
-    group="funding",
+    buckets=(CONVERT,),
     record=m.ConvertCurrency,
     retry_safe=True,
 )
 CONVERT_PAIR = Endpoint(
     method="GET",
     path="/api/v5/asset/convert/currency-pair",
-    group="funding",
+    buckets=(CONVERT,),
     record=m.ConvertPair,
     params={
         "from_ccy": Param("fromCcy", CCY1, required=True),
@@ -42,7 +45,7 @@ CONVERT_PAIR = Endpoint(
 CONVERT_ESTIMATE_QUOTE = Endpoint(
     method="POST",
     path="/api/v5/asset/convert/estimate-quote",
-    group="funding",  # and 1 per 5 s per pair
+    buckets=(CONVERT_QUOTE, CONVERT_QUOTE_PAIR),
     record=m.ConvertQuote,
     params={
         "base_ccy": Param("baseCcy", CCY1, required=True),
@@ -58,7 +61,7 @@ CONVERT_ESTIMATE_QUOTE = Endpoint(
 CONVERT_TRADE = Endpoint(
     method="POST",
     path="/api/v5/asset/convert/trade",
-    group="funding",  # and 1 per 5 s per side
+    buckets=(rules.CONVERT_TRADE, CONVERT_TRADE_SIDE),
     record=m.ConvertTrade,
     params={
         "quote_id": Param("quoteId", TEXT, required=True),
@@ -75,7 +78,7 @@ CONVERT_TRADE = Endpoint(
 CONVERT_HISTORY = Endpoint(
     method="GET",
     path="/api/v5/asset/convert/history",
-    group="funding",
+    buckets=(CONVERT,),
     record=m.ConvertTrade,
     params={
         "cl_t_req_id": Param("clTReqId", CLIENT_ID),

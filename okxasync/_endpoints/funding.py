@@ -1,9 +1,9 @@
 """Funding account endpoints (rate group ``funding``, 6 requests per second).
 
-The OKX documentation gives some endpoints limits of their own, which the rate group
-does not yet express (it is the stricter of the two that binds): ``transfer`` 2/s per
-currency, ``transfer-state`` 10/s, ``deposit-withdraw-status`` 1/2 s, ``bills-history``
-1/s. Permissions: ``transfer`` and ``cancel-withdrawal`` need Trade, ``withdrawal``
+Some endpoints have limits of their own, as further buckets: ``transfer`` 2/s per
+currency, ``deposit-withdraw-status`` 1/2 s, ``bills-archive`` (``bills-history``) 1/s;
+``transfer-state``'s own 10/s is looser than the group's, which binds. Permissions:
+``transfer`` and ``cancel-withdrawal`` need Trade, ``withdrawal``
 Withdraw, the reads Read.
 """
 
@@ -22,6 +22,8 @@ from .._http.encode import (
     Param,
     choice,
 )
+from .._ratelimit import rules
+from .._ratelimit.rules import BILLS_ARCHIVE, FUNDING
 from .base import Endpoint
 
 __all__ = [
@@ -49,7 +51,7 @@ _PAGE = {"after": Param("after", MS), "before": Param("before", MS), "limit": Pa
 BALANCES = Endpoint(
     method="GET",
     path="/api/v5/asset/balances",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.Balance,
     params={"ccy": Param("ccy", CCY)},
     retry_safe=True,
@@ -57,7 +59,7 @@ BALANCES = Endpoint(
 CURRENCIES = Endpoint(
     method="GET",
     path="/api/v5/asset/currencies",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.Currency,
     params={"ccy": Param("ccy", CCY)},
     retry_safe=True,
@@ -65,7 +67,7 @@ CURRENCIES = Endpoint(
 DEPOSIT_ADDRESS = Endpoint(
     method="GET",
     path="/api/v5/asset/deposit-address",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.DepositAddress,
     params={"ccy": Param("ccy", CCY1, required=True)},
     retry_safe=True,
@@ -73,7 +75,7 @@ DEPOSIT_ADDRESS = Endpoint(
 DEPOSIT_HISTORY = Endpoint(
     method="GET",
     path="/api/v5/asset/deposit-history",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.Deposit,
     params={
         "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
@@ -87,7 +89,7 @@ DEPOSIT_HISTORY = Endpoint(
 BILLS = Endpoint(
     method="GET",
     path="/api/v5/asset/bills",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.Bill,
     params={
         "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
@@ -100,7 +102,7 @@ BILLS = Endpoint(
 WITHDRAW = Endpoint(
     method="POST",
     path="/api/v5/asset/withdrawal",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.Withdrawal,
     params={
         "ccy": Param("ccy", CCY1, required=True),
@@ -116,7 +118,7 @@ WITHDRAW = Endpoint(
 WITHDRAWAL_HISTORY = Endpoint(
     method="GET",
     path="/api/v5/asset/withdrawal-history",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.WithdrawalRecord,
     params={
         "ccy": Param("ccy", CCY1),  # the history endpoints take one currency
@@ -131,7 +133,7 @@ WITHDRAWAL_HISTORY = Endpoint(
 BILLS_HISTORY = Endpoint(
     method="GET",
     path="/api/v5/asset/bills-history",
-    group="funding",  # and its own 1 request / s
+    buckets=(FUNDING, BILLS_ARCHIVE),
     record=m.Bill,
     params={
         "ccy": Param("ccy", CCY1),
@@ -144,7 +146,7 @@ BILLS_HISTORY = Endpoint(
 TRANSFER = Endpoint(
     method="POST",
     path="/api/v5/asset/transfer",
-    group="funding",  # and its own 2 requests / s per currency
+    buckets=(FUNDING, rules.TRANSFER),
     record=m.Transfer,
     params={
         "type": Param("type", _TRANSFER_TYPES),
@@ -161,7 +163,7 @@ TRANSFER = Endpoint(
 TRANSFER_STATE = Endpoint(
     method="GET",
     path="/api/v5/asset/transfer-state",
-    group="funding",  # its own limit (10 / s) is looser
+    buckets=(FUNDING,),  # its own limit (10 / s) is looser than the group's
     record=m.TransferState,
     params={
         "trans_id": Param("transId", TEXT),
@@ -173,7 +175,7 @@ TRANSFER_STATE = Endpoint(
 CANCEL_WITHDRAWAL = Endpoint(
     method="POST",
     path="/api/v5/asset/cancel-withdrawal",
-    group="funding",
+    buckets=(FUNDING,),
     record=m.WithdrawalId,
     params={"wd_id": Param("wdId", TEXT, required=True)},
     retry_safe=True,  # cancelling twice cancels once; a second answer is 58220
@@ -181,7 +183,7 @@ CANCEL_WITHDRAWAL = Endpoint(
 DEPOSIT_WITHDRAW_STATUS = Endpoint(
     method="GET",
     path="/api/v5/asset/deposit-withdraw-status",
-    group="funding",  # and its own 1 request / 2 s
+    buckets=(FUNDING, rules.DEPOSIT_WITHDRAW_STATUS),
     record=m.DepositWithdrawStatus,
     params={
         "wd_id": Param("wdId", TEXT),

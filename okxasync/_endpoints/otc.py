@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import models as m
 from .._http.encode import AMOUNT, CCY1, CLIENT_ID, COUNT, LIMIT, MS, TEXT, Param, choice
+from .._ratelimit.rules import OTC
 from .base import Endpoint
 
 __all__ = ["RFQ_GET_TRADE", "RFQ_HISTORY", "RFQ_INSTRUMENTS", "RFQ_QUOTE", "RFQ_TRADE"]
@@ -12,14 +13,14 @@ _SIDES = choice("buy", "sell")
 RFQ_INSTRUMENTS = Endpoint(
     method="GET",
     path="/api/v5/otc/rfq/instruments",
-    group="otc",
+    buckets=(OTC,),
     record=m.InstrumentList,
     retry_safe=True,
 )
 RFQ_QUOTE = Endpoint(
     method="POST",
     path="/api/v5/otc/rfq/quote",
-    group="otc",
+    buckets=(OTC,),
     record=m.Quote,
     params={
         "base_ccy": Param("baseCcy", CCY1, required=True),
@@ -35,7 +36,7 @@ RFQ_QUOTE = Endpoint(
 RFQ_TRADE = Endpoint(
     method="POST",
     path="/api/v5/otc/rfq/trade",
-    group="otc",
+    buckets=(OTC,),
     record=m.Trade,
     params={
         "cl_t_req_id": Param("clTReqId", CLIENT_ID, required=True),
@@ -52,7 +53,7 @@ RFQ_TRADE = Endpoint(
 RFQ_GET_TRADE = Endpoint(
     method="GET",
     path="/api/v5/otc/rfq/trade",
-    group="otc",
+    buckets=(OTC,),
     record=m.Trade,
     params={"trade_id": Param("tradeId"), "cl_t_req_id": Param("clTReqId", CLIENT_ID)},
     retry_safe=True,
@@ -60,7 +61,7 @@ RFQ_GET_TRADE = Endpoint(
 RFQ_HISTORY = Endpoint(
     method="GET",
     path="/api/v5/otc/rfq/history",
-    group="otc",
+    buckets=(OTC,),
     record=m.HistoryPage,
     params={
         "begin": Param("begin", MS),

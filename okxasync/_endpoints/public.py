@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._ratelimit.rules import PUBLIC
 from ..models.public import ServerTime
 from .base import Endpoint
 
@@ -10,7 +11,7 @@ __all__ = ["SERVER_TIME"]
 SERVER_TIME = Endpoint(
     method="GET",
     path="/api/v5/public/time",
-    group="public",
+    buckets=(PUBLIC,),
     record=ServerTime,
     signed=False,
     retry_safe=True,

@@ -21,6 +21,7 @@ from .._endpoints.base import Endpoint
 from .._endpoints.public import SERVER_TIME
 from .._errors import APIError, OkxError, ResponseError
 from .._ratelimit import Priority, Scheduler
+from .._ratelimit.rules import Claim
 from .clock import ServerClock
 from .decode import decode
 from .encode import encode
@@ -77,7 +78,9 @@ class Pipeline:
         retry deadline counts from now: a proactive clock sync and the first wait in the
         rate-limit queue are part of it.
         """
-        method, path, body = _prepare(endpoint, encode(endpoint.params, args))
+        wire = encode(endpoint.params, args)
+        method, path, body = _prepare(endpoint, wire)
+        claims = endpoint.claims(wire)
         started = time.monotonic()
         if endpoint.signed:
             await self.clock.sync_if_due(self.server_time_ms)
@@ -85,13 +88,15 @@ class Pipeline:
         for attempt in itertools.count(1):
             signed_at = time.monotonic()
             try:
-                return await self._attempt(endpoint, method, path, body, priority, attempt)
+                return await self._attempt(
+                    endpoint, claims, (method, path, body), priority, attempt
+                )
             except OkxError as error:
                 if resyncs == 0 and endpoint.signed and clock_rejected(error):
                     resyncs = 1
                     await self._resync(error, signed_at)
                     continue
-                delay = self._retry_delay(error, endpoint, attempt - resyncs, started)
+                delay = self._retry_delay(error, endpoint, claims, attempt - resyncs, started)
                 if delay is None:
                     raise
                 await asyncio.sleep(delay)
@@ -107,13 +112,18 @@ class Pipeline:
             raise error from sync_error
 
     def _retry_delay(
-        self, error: OkxError, endpoint: Endpoint[R], attempt: int, started: float
+        self,
+        error: OkxError,
+        endpoint: Endpoint[R],
+        claims: tuple[Claim, ...],
+        attempt: int,
+        started: float,
     ) -> float | None:
         delay = self.retry.delay(
             error,
             attempt,
             retry_safe=endpoint.retry_safe,
-            window=self.scheduler.window(endpoint.group),
+            window=self.scheduler.window(claims),
             elapsed=time.monotonic() - started,
         )
         if delay is not None:
@@ -130,15 +140,15 @@ class Pipeline:
     async def _attempt(
         self,
         endpoint: Endpoint[R],
-        method: str,
-        path: str,
-        body: str,
+        claims: tuple[Claim, ...],
+        wire: tuple[str, str, str],
         priority: Priority,
         attempt: int,
     ) -> list[R]:
+        method, path, body = wire
         queued = time.monotonic()
         # The slot's block covers the decoding: a rejection raised there frees it as such.
-        async with self.scheduler.slot(endpoint.group, priority):
+        async with self.scheduler.slot(claims, priority):
             request = self._request(endpoint, method, path, body, attempt, queued)
             exchange = await self.transport.send(request)
             try:

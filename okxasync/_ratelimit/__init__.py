@@ -1,19 +1,34 @@
-"""Client-side rate limiting: rules (rates, priorities), window stores (local, Redis) and
-the scheduler that admits each request."""
+"""Client-side rate limiting: rules (rates, buckets, priorities), window stores (local,
+Redis) and the scheduler that admits each call."""
 
 from __future__ import annotations
 
-from .local import Limiter, LocalLimiter, Slot
+from .local import Full, Limiter, LocalLimiter, Need, Slot
 from .redis import RedisLimiter
-from .rules import DEFAULT_MARGIN, DEFAULT_RATES, PUBLIC_RATES, Priority, Rate, check_rates
+from .rules import (
+    BUCKETS,
+    DEFAULT_MARGIN,
+    DEFAULT_RATES,
+    PUBLIC_RATES,
+    Bucket,
+    Claim,
+    Priority,
+    Rate,
+    check_rates,
+)
 from .scheduler import RateLimitStats, Scheduler
 
 __all__ = [
+    "BUCKETS",
     "DEFAULT_MARGIN",
     "DEFAULT_RATES",
     "PUBLIC_RATES",
+    "Bucket",
+    "Claim",
+    "Full",
     "Limiter",
     "LocalLimiter",
+    "Need",
     "Priority",
     "Rate",
     "RateLimitStats",

@@ -1,139 +1,177 @@
-"""Where a group's window of recent requests lives: the ``Limiter`` protocol, the
-``Slot`` it hands out, and the in-process ``LocalLimiter``."""
+"""Where the windows of recent requests live: the :class:`Limiter` protocol, the
+:class:`Slot` and :class:`Full` answers of ``take``, and the in-process
+:class:`LocalLimiter`."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from .rules import DEFAULT_MARGIN, Rate, check_margin
+from .rules import DEFAULT_MARGIN, Claim, Rate, check_margin
 
-__all__ = ["Limiter", "LocalLimiter", "Slot"]
+__all__ = ["Full", "Limiter", "LocalLimiter", "Need", "Slot"]
+
+#: One window a call needs: the claim (bucket and key) and the rate in force for it.
+Need = tuple[Claim, Rate]
 
 
 class Slot:
-    """One admitted request's place in its group's window, handed out by a `Limiter`.
+    """One admitted call's place in each of its windows (``cost`` units in each).
 
-    Args:
-        group: The rate group.
-        period: The group's window, in seconds.
-        expires: When the slot frees, on the limiter's own clock.
-        token: Names the slot in a shared store (generated when empty).
+    ``needs`` are the windows held; ``token`` names the slot in a shared store.
     """
 
-    __slots__ = ("expires", "group", "period", "token")
+    __slots__ = ("_held", "cost", "needs", "token")
 
-    def __init__(self, group: str, period: float, expires: float, token: str = "") -> None:
-        self.group = group
-        self.period = period
-        self.expires = expires
+    def __init__(self, needs: Sequence[Need], cost: int = 1, token: str = "") -> None:
+        self.needs = tuple(needs)
+        self.cost = cost
         self.token = token or uuid.uuid4().hex
+        self._held: list[tuple[_Window, _Entry]] = []
+
+    def __repr__(self) -> str:
+        labels = ", ".join(claim.label for claim, _ in self.needs)
+        return f"Slot({labels}, cost={self.cost})"
+
+
+class Full:
+    """``take`` found no room: ``waits[i]`` is the seconds until ``needs[i]`` may have
+    room for the call (``None``: it has room now)."""
+
+    __slots__ = ("waits",)
+
+    def __init__(self, waits: Sequence[float | None]) -> None:
+        self.waits = tuple(waits)
+
+    def __repr__(self) -> str:
+        return f"Full({self.waits!r})"
 
 
 @runtime_checkable
 class Limiter(Protocol):
-    """Where each group's window of recent requests is kept.
+    """Where each window of recent requests is kept.
 
-    ``take`` either admits a request (returns its ``Slot``) or returns the seconds
-    until a slot may free; ``settle`` says the slot's response arrived (the slot may then
-    free ``period`` after now). Implementations must be safe against concurrent callers
-    sharing them: ``LocalLimiter`` (one event loop), ``RedisLimiter`` (any number
-    of processes and hosts).
+    ``take`` admits a call in every window it needs at once (returns its :class:`Slot`)
+    or in none (returns :class:`Full`); ``settle`` says the call's response arrived (its
+    units may then free ``period`` after now); ``release`` gives back a slot whose call
+    was never sent. Implementations must be safe against concurrent callers sharing
+    them: :class:`LocalLimiter` (one event loop), ``RedisLimiter`` (any number of
+    processes and hosts). Only ``take`` may raise (``LimiterUnavailableError``: nothing
+    was admitted).
     """
 
     margin: float
 
-    async def take(self, group: str, rate: Rate) -> Slot | float:
-        """Admit a request of `group` now, or say how long to wait.
+    async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full: ...
 
-        Args:
-            group: The rate group.
-            rate: The group's rate.
+    async def settle(self, slot: Slot) -> None: ...
 
-        Returns:
-            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a
-            slot may free.
+    async def release(self, slot: Slot) -> None: ...
 
-        Raises:
-            LimiterUnavailableError: A shared store cannot be reached (nothing may be sent).
-        """
+    async def aclose(self) -> None: ...
 
-    async def settle(self, slot: Slot) -> None:
-        """Say that the slot's response arrived: it may then free `period` after now.
 
-        Args:
-            slot: A slot `take` returned.
+class _Entry:
+    """One admission in one window; it counts ``cost`` times (appended that often)."""
 
-        Raises:
-            LimiterUnavailableError: A shared store cannot be reached.
-        """
+    __slots__ = ("expires", "period")
 
-    async def aclose(self) -> None:
-        """Release connections; the limiter stays usable (it reconnects)."""
+    def __init__(self, expires: float, period: float) -> None:
+        self.expires = expires
+        self.period = period
+
+
+class _Window:
+    """The admissions of one bucket and key. ``until`` bounds every expiry from above."""
+
+    __slots__ = ("entries", "prune_at", "until")
+
+    def __init__(self) -> None:
+        self.entries: list[_Entry] = []
+        self.prune_at = 64
+        self.until = 0.0
+
+    def room_wait(self, rate: Rate, cost: int, now: float) -> float | None:
+        """``None`` if ``cost`` more units fit now, else the seconds until they do."""
+        # Expired entries are dropped only when the window looks full or has grown a lot:
+        # keeping a few is conservative (they count as live) and keeps a take O(1).
+        if len(self.entries) + cost > rate.count or len(self.entries) >= self.prune_at:
+            self.entries = [e for e in self.entries if e.expires > now]
+            self.prune_at = max(2 * len(self.entries), 64)
+        excess = len(self.entries) + cost - rate.count
+        if excess <= 0:
+            return None
+        # The excess-th unit to expire is the one that makes room.
+        return sorted(e.expires for e in self.entries)[excess - 1] - now
 
 
 class LocalLimiter:
-    """The in-process window store (the default).
+    """The in-process window store (the default). Share one instance between several
+    ``Client`` objects of one account in one event loop to give them one budget.
 
-    Share one instance between several `Client` objects of one account in one event loop to
-    give them one budget.
-
-    Args:
-        margin: The safety margin, in seconds, added to a slot's life after it was sent
-            (covers requests still in flight; default 0.05).
-
-    Raises:
-        ValidationError: `margin` is negative or not a number.
+    ``margin`` is the safety margin in seconds (see :data:`DEFAULT_MARGIN`). A keyed
+    window is created on first use and forgotten once every unit in it has expired, so
+    memory follows the windows in use, not the keys ever seen.
     """
 
     def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
         self.margin = check_margin(margin)
-        self._slots: dict[str, list[Slot]] = {}
-        self._prune_at: dict[str, int] = {}
+        # Per bucket name, its windows by key, least recently admitted first.
+        self._windows: dict[str, OrderedDict[tuple[str, ...], _Window]] = {}
 
     def __repr__(self) -> str:
         return f"LocalLimiter(margin={self.margin!r})"
 
-    async def take(self, group: str, rate: Rate) -> Slot | float:
-        """Admit a request of `group` now, or say how long to wait (see `Limiter.take`).
+    def window_count(self) -> int:
+        """How many windows (bucket and key) are held now."""
+        return sum(len(windows) for windows in self._windows.values())
 
-        Args:
-            group: The rate group.
-            rate: The group's rate.
-
-        Returns:
-            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a slot
-            may free.
-
-        Never raises: an in-process store is always reachable.
-        """
+    async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
         now = time.monotonic()
-        live = self._slots.setdefault(group, [])
-        # Expired slots are dropped only when the list looks full or has doubled since the
-        # last pass: keeping a few is conservative (they count as live), and a large window
-        # (thousands per second) then costs O(1) per call instead of a scan of the window.
-        if len(live) >= min(rate.count, self._prune_at.get(group, 0)):
-            live[:] = [slot for slot in live if slot.expires > now]
-            self._prune_at[group] = max(2 * len(live), 64)
-        if len(live) < rate.count:
-            # No token: only shared stores (RedisLimiter) need one, and uuid4 costs a syscall.
-            slot = Slot(group, rate.period, now + rate.period + self.margin, token="local")
-            live.append(slot)
-            return slot
-        # The (excess + 1)-th slot to expire is the one that makes room.
-        expiries = sorted(slot.expires for slot in live)
-        return expiries[len(live) - rate.count] - now
+        windows = [self._window(claim, now) for claim, _ in needs]
+        waits = [w.room_wait(rate, cost, now) for w, (_, rate) in zip(windows, needs, strict=True)]
+        if any(wait is not None for wait in waits):
+            return Full(waits)
+        # No token: only shared stores (RedisLimiter) need one, and uuid4 costs a syscall.
+        slot = Slot(needs, cost, token="local")
+        for window, (claim, rate) in zip(windows, needs, strict=True):
+            entry = _Entry(now + rate.period + self.margin, rate.period)
+            window.entries.extend([entry] * cost)
+            window.until = max(window.until, entry.expires)
+            self._windows[claim.bucket.name].move_to_end(claim.key)
+            slot._held.append((window, entry))
+        return slot
 
     async def settle(self, slot: Slot) -> None:
-        """Say that the slot's response arrived: it frees `period` seconds from now, or sooner.
+        now = time.monotonic()
+        for _, entry in slot._held:
+            entry.expires = min(entry.expires, now + entry.period)
 
-        Args:
-            slot: A slot `take` returned.
-
-        Never raises: an in-process store is always reachable.
-        """
-        slot.expires = min(slot.expires, time.monotonic() + slot.period)
+    async def release(self, slot: Slot) -> None:
+        for window, entry in slot._held:
+            window.entries = [e for e in window.entries if e is not entry]
+        slot._held.clear()
 
     async def aclose(self) -> None:
-        """Nothing to release; present for the ``Limiter`` protocol."""
+        """Nothing to release; present for the :class:`Limiter` protocol."""
+
+    def _window(self, claim: Claim, now: float) -> _Window:
+        windows = self._windows.setdefault(claim.bucket.name, OrderedDict())
+        _forget_idle(windows, now)
+        window = windows.get(claim.key)
+        if window is None:
+            window = windows[claim.key] = _Window()
+        return window
+
+
+def _forget_idle(windows: OrderedDict[tuple[str, ...], _Window], now: float) -> None:
+    """Drop the least recently admitted windows whose every unit has expired. Windows are
+    in admission order, so the first one still live ends the sweep (amortised O(1))."""
+    while windows:
+        key, window = next(iter(windows.items()))
+        if window.until > now:
+            return
+        del windows[key]

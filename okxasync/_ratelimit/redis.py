@@ -1,78 +1,95 @@
 """``RedisLimiter``: rate-limit windows shared by every process and host of one account.
 
-Each group's window is a Redis sorted set ``okxasync:<account>:<group>`` whose members are
-slots scored by the moment they free (microseconds on the Redis server's clock, so hosts
-with different clocks agree). Admission is one atomic Lua script: drop freed slots, then
-add one if fewer than ``count`` remain, else answer how long until the next one frees.
-Settling a slot (its response arrived) lowers its score to ``now + period`` with
+Each window (a bucket, and one value of its key) is a Redis sorted set whose members are
+admitted units scored by the moment they free (microseconds on the Redis server's clock,
+so hosts with different clocks agree): ``okxasync:<account>:<bucket>[:<key>]`` for the
+account's buckets, ``okxasync:ip:<ip>:<bucket>`` for per-IP ones. Admission is one atomic
+Lua script over every window of the call: drop freed units, then add the call's units
+to all of them if each has room, else add nothing and answer how long each full window
+needs. Settling (the response arrived) lowers the call's scores to ``now + period`` with
 ``ZADD XX LT``. Needs Redis >= 6.2 and the ``redis`` extra (``pip install
 "okxasync[redis]"``).
 
-If Redis cannot be reached, the request is not sent and ``LimiterUnavailableError``
-is raised: without the shared window no process can know the account's remaining budget.
+Failures: if Redis cannot be reached (or answers like something that is not Redis)
+when a call asks for its slot, nothing is sent and :class:`LimiterUnavailableError` is
+raised. Once a call was admitted, a failure to settle or give back its slot is logged and
+counted (``settle_failures``), never raised: the units then free at their admission
+time plus ``period + margin``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .._errors import LimiterUnavailableError, ValidationError
-from .local import Slot
-from .rules import DEFAULT_MARGIN, Rate, check_margin
+from .local import Full, Need, Slot
+from .rules import DEFAULT_MARGIN, Claim, check_margin
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 __all__ = ["RedisLimiter"]
 
+logger = logging.getLogger("okxasync.ratelimit")
+
+# KEYS: one sorted set per window. ARGV: cost, token, then per window: count, span (us).
 _TAKE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local key, count = KEYS[1], tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-local held = redis.call('ZCARD', key)
-if held < count then
-  local expires = now + tonumber(ARGV[2])
-  redis.call('ZADD', key, expires, ARGV[3])
-  redis.call('PEXPIREAT', key, math.floor(expires / 1000) + 1000)
-  return {1, 0}
+local cost, token = tonumber(ARGV[1]), ARGV[2]
+local waits, full = {}, false
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local excess = redis.call('ZCARD', key) + cost - tonumber(ARGV[1 + 2 * i])
+  waits[i] = -1
+  if excess > 0 then
+    local nxt = redis.call('ZRANGE', key, excess - 1, excess - 1, 'WITHSCORES')
+    waits[i] = math.max(tonumber(nxt[2]) - now, 0)
+    full = true
+  end
 end
-local next = redis.call('ZRANGE', key, held - count, held - count, 'WITHSCORES')
-return {0, tonumber(next[2]) - now}
+if full then return {0, unpack(waits)} end
+for i, key in ipairs(KEYS) do
+  local expires = now + tonumber(ARGV[2 + 2 * i])
+  for u = 1, cost do redis.call('ZADD', key, expires, token .. ':' .. u) end
+  redis.call('PEXPIREAT', key, math.floor(expires / 1000) + 1000)
+end
+return {1}
 """
 
+# KEYS: the call's windows. ARGV: cost, token, then per window: period (us).
 _SETTLE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-return redis.call('ZADD', KEYS[1], 'XX', 'LT', now + tonumber(ARGV[1]), ARGV[2])
+local cost, token = tonumber(ARGV[1]), ARGV[2]
+for i, key in ipairs(KEYS) do
+  local free = now + tonumber(ARGV[2 + i])
+  for u = 1, cost do redis.call('ZADD', key, 'XX', 'LT', free, token .. ':' .. u) end
+end
+return 1
 """
 
 _MICROS = 1_000_000
 
 
 class RedisLimiter:
-    """Keeps each rate group's window in Redis, so that several processes share one budget.
+    """Keeps every rate-limit window in Redis so several processes share one budget.
 
-    `RedisLimiter("redis://127.0.0.1:6379/0", account="main")`: every client of the same
-    OKX account (UserID), in any process on any host, must use the same `url` and
-    `account`. Each window is a sorted set updated by an atomic Lua script, timed by the
-    Redis server's clock (Redis >= 6.2). Needs the `redis` extra.
-
-    Args:
-        url: The Redis URL, e.g. `"redis://10.0.0.5:6379/0"` (its password never shows in
-            reprs or errors).
-        account: The account's name: the same for every client of one account.
-        margin: The safety margin in seconds, as in [`LocalLimiter`][okxasync.LocalLimiter].
-        timeout: Seconds each Redis call may take (two quick reconnects are tried).
-        prefix: The prefix of the Redis keys.
-
-    Raises:
-        ValidationError: `account` is empty, `timeout` not positive, or `margin` invalid.
-        ImportError: The `redis` package is not installed (`pip install "okxasync[redis]"`).
+    ``RedisLimiter("redis://127.0.0.1:6379/0", account="main")``: every client of the same
+    OKX account (UserID), in any process on any host, must use the same ``url`` and
+    ``account``. Per-IP buckets are shared by the processes that give the same ``ip``
+    (default: this host's name). ``margin`` is the safety margin in seconds (see
+    ``DEFAULT_MARGIN``); ``timeout`` bounds each Redis call. A call raises
+    :class:`LimiterUnavailableError` when Redis is unreachable as it asks for its slot
+    (the request is then not sent). ``settle_failures`` counts slots whose settling or
+    give-back failed after admission (logged; the call's outcome is unaffected).
     """
 
     def __init__(
@@ -83,82 +100,108 @@ class RedisLimiter:
         margin: float = DEFAULT_MARGIN,
         timeout: float = 1.0,
         prefix: str = "okxasync",
+        ip: str | None = None,
     ) -> None:
         _require_redis()
         if not isinstance(account, str) or not account:
             raise ValidationError("RedisLimiter needs a non-empty account name")
         if not timeout > 0:
             raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
+        _check_url(url)
         self.url = url
         self.account = account
         self.margin = check_margin(margin)
         self.timeout = timeout
-        self._prefix = f"{prefix}:{account}:"
+        self.ip = ip or socket.gethostname()
+        self.settle_failures = 0
+        self._prefix = prefix
         self._redis: Redis | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         return f"RedisLimiter({_safe_url(self.url)!r}, account={self.account!r})"
 
-    async def take(self, group: str, rate: Rate) -> Slot | float:
-        """Admit a request of `group` now, or say how long to wait (see `Limiter.take`).
-
-        A caller cancelled during the call takes no slot: one the script took is given back.
-
-        Args:
-            group: The rate group.
-            rate: The group's rate.
-
-        Returns:
-            The request's [`Slot`][okxasync.Slot] when admitted, else the seconds until a slot
-            may free.
-
-        Raises:
-            LimiterUnavailableError: Redis cannot be reached; the request must not be sent.
-        """
-        slot = Slot(group, rate.period, expires=0.0)
-        call = asyncio.ensure_future(self._take(slot, rate))
+    async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
+        slot = Slot(needs, cost)
+        call = asyncio.ensure_future(self._take(slot))
         try:
             # Shielded: if our caller is cancelled mid-call, the script may still have
             # taken the slot; give it back so a cancelled caller consumes nothing.
             return await asyncio.shield(call)
         except asyncio.CancelledError:
-            call.add_done_callback(self._give_back)
+            call.add_done_callback(self._give_back_taken)
             raise
 
-    async def _take(self, slot: Slot, rate: Rate) -> Slot | float:
-        span = round((rate.period + self.margin) * _MICROS)
-        reply = await self._eval(_TAKE, slot.group, rate.count, span, slot.token)
-        taken, wait_us = int(reply[0]), int(reply[1])
-        return slot if taken else wait_us / _MICROS
+    async def _take(self, slot: Slot) -> Slot | Full:
+        spans = [round((rate.period + self.margin) * _MICROS) for _, rate in slot.needs]
+        args = [
+            arg
+            for (_, rate), span in zip(slot.needs, spans, strict=True)
+            for arg in (rate.count, span)
+        ]
+        reply = await self._eval(_TAKE, slot, slot.cost, slot.token, *args)
+        if int(reply[0]) == 1:
+            return slot
+        return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
     async def settle(self, slot: Slot) -> None:
-        """Say that the slot's response arrived: it frees `period` seconds from now, or sooner.
+        periods = [round(rate.period * _MICROS) for _, rate in slot.needs]
+        await self._quietly("settle", self._eval(_SETTLE, slot, slot.cost, slot.token, *periods))
 
-        Args:
-            slot: A slot `take` returned.
-
-        Raises:
-            LimiterUnavailableError: Redis cannot be reached.
-        """
-        await self._eval(_SETTLE, slot.group, round(slot.period * _MICROS), slot.token)
+    async def release(self, slot: Slot) -> None:
+        members = [f"{slot.token}:{u}" for u in range(1, slot.cost + 1)]
+        keys = [self._key(claim) for claim, _ in slot.needs]
+        await self._quietly("give back", self._zrem(keys, members))
 
     async def aclose(self) -> None:
-        """Close the connection pool; the next call reconnects."""
+        """Finish pending give-backs, then close the connection pool; the next call
+        reconnects."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
         client, self._redis = self._redis, None
         if client is not None:
             await client.aclose()
 
-    async def _eval(self, script: str, group: str, *args: int | str) -> Any:
-        from redis.exceptions import ConnectionError, TimeoutError
+    def _key(self, claim: Claim) -> str:
+        bucket = claim.bucket
+        owner = f"ip:{self.ip}" if bucket.scope == "ip" else self.account
+        return ":".join([self._prefix, owner, bucket.name, *claim.key])
 
+    async def _eval(self, script: str, slot: Slot, *args: int | str) -> Any:
+        from redis.exceptions import RedisError
+
+        keys = [self._key(claim) for claim, _ in slot.needs]
         try:
-            return await self._client().eval(script, 1, self._prefix + group, *args)
-        except (ConnectionError, TimeoutError, OSError) as exc:
+            return await self._client().eval(script, len(keys), *keys, *args)
+        except (RedisError, OSError) as exc:
             raise LimiterUnavailableError(
-                f"rate limiter at {_safe_url(self.url)} is unreachable "
+                f"rate limiter at {_safe_url(self.url)} is unavailable "
                 f"({type(exc).__name__}); the request was not sent"
             ) from exc
+
+    async def _zrem(self, keys: list[str], members: list[str]) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            async with self._client().pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.zrem(key, *members)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise LimiterUnavailableError(f"give back failed ({type(exc).__name__})") from exc
+
+    async def _quietly(self, what: str, call: Any) -> None:
+        """Await ``call``; a failure is logged and counted, never raised: the slot then
+        frees at its admission time plus ``period + margin``."""
+        try:
+            await call
+        except LimiterUnavailableError as exc:
+            self.settle_failures += 1
+            logger.warning(
+                "rate limiter: %s of a slot failed (%s); it frees at its full window",
+                what,
+                type(exc.__cause__).__name__,
+            )
 
     def _client(self) -> Redis:
         if self._redis is None:
@@ -174,20 +217,14 @@ class RedisLimiter:
             )
         return self._redis
 
-    def _give_back(self, call: asyncio.Future[Slot | float]) -> None:
+    def _give_back_taken(self, call: asyncio.Future[Slot | Full]) -> None:
         if call.cancelled() or call.exception() is not None:
             return
         slot = call.result()
         if isinstance(slot, Slot):
-            task = asyncio.ensure_future(self._release(slot))
+            task = asyncio.ensure_future(self.release(slot))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-
-    async def _release(self, slot: Slot) -> None:
-        try:
-            await self._client().zrem(self._prefix + slot.group, slot.token)
-        except Exception:  # best effort: the slot then frees at its normal time
-            return
 
 
 def _require_redis() -> None:
@@ -195,6 +232,15 @@ def _require_redis() -> None:
         import redis.asyncio  # noqa: F401
     except ImportError:
         raise ImportError('RedisLimiter needs redis-py: pip install "okxasync[redis]"') from None
+
+
+def _check_url(url: str) -> None:
+    from redis.asyncio.connection import parse_url
+
+    try:
+        parse_url(url)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(f"RedisLimiter: bad url {_safe_url(str(url))!r}: {exc}") from None
 
 
 def _safe_url(url: str) -> str:

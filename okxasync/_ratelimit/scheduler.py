@@ -1,56 +1,68 @@
-"""Client-side rate limiting: per-group windows, priorities, and where the window lives.
+"""Client-side rate limiting: every call holds all of its windows at once, in priority
+then FIFO order, through a :class:`Limiter` that keeps the windows.
 
-The guarantee, for every rate group with ``Rate(count, period)``: in any interval of
-``period`` seconds the server sees at most ``count`` of this account's requests, provided
-every client of the account shares one ``Limiter`` (one process: the default
-``LocalLimiter``; several processes or hosts: ``RedisLimiter``). An empty window
-admits ``count`` requests at once; in steady state the rate approaches ``count/period``.
+The guarantee, for every bucket (and every key of a keyed bucket) with ``Rate(count,
+period)``: in any interval of ``period`` seconds the server sees at most ``count`` units
+of this account's requests, provided every client of the account shares one
+:class:`Limiter` (one process: the default :class:`LocalLimiter`; several processes or
+hosts: ``RedisLimiter``). An empty window admits ``count`` units at once; in steady
+state the rate approaches ``count/period``.
 
-How a slot is released. Each admitted request holds a slot that frees
+How a unit is released. Each admitted call holds ``cost`` units of each of its windows;
+they free
 
 * ``period`` seconds after its response arrived (always safe: the server saw the request
   before the client saw the answer, and the next request reaches the server after the
   client sent it), or
-* ``period + margin`` seconds after it was admitted, whichever comes first. This second
-  rule covers requests still in flight (or lost); it is safe as long as the one-way delay
-  of two requests ``count`` apart differs by less than ``margin`` (network jitter plus the
-  event-loop delay between admission and the socket write).
+* ``period + margin`` seconds after admission, whichever comes first. This second rule
+  covers requests still in flight (or lost); it is safe as long as the one-way delay of
+  two requests ``count`` apart differs by less than ``margin``.
 
 A slot is spent once admitted: a request that then fails to send still counts (the server
-may have seen it). Waiting is FIFO within a ``Priority``; a direct call waits behind
-at most the one page fetch that already holds the group's turn.
+may have seen it); a call cancelled before it was admitted takes nothing.
+
+Order. Waiting calls are considered in :class:`Priority` order, FIFO within a priority.
+A call takes its slot as soon as **every** window it needs has room; it never holds one
+window while waiting for another, so a call waiting for a busy key (``transfer[BTC]``)
+does not keep later calls out of the shared bucket (``funding``) meanwhile. A window
+that an earlier call is waiting for is closed to later calls, so a call is never
+overtaken in a window it is waiting on (nor starved by cheaper calls behind it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from .._errors import APIError, RateLimitError, ResponseError
-from .local import Limiter, LocalLimiter, Slot
-from .rules import Priority, Rate
+from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
+from .local import Full, Limiter, LocalLimiter, Need, Slot
+from .rules import Claim, Priority, Rate
 
-__all__ = ["RateLimitStats", "Scheduler"]
+__all__ = ["KEY_STATS", "RateLimitStats", "Scheduler"]
 
 logger = logging.getLogger("okxasync.ratelimit")
+
+#: How many keys of one bucket ``rate_limit_stats()`` reports (the most recently used).
+KEY_STATS = 1000
 
 
 @dataclass(frozen=True)
 class RateLimitStats:
-    """Counters of one rate group since the client was created (`client.rate_limit_stats()`).
+    """Counters for one bucket (or one key of it) since the client was created.
 
-    Attributes:
-        sent: Slots taken: requests admitted, including retries and sends that failed.
-        rejected: Server rate-limit answers (50011 / HTTP 429).
-        wait_total: Seconds callers spent waiting for a slot, added up.
-        wait_max: The longest any caller waited for a slot, in seconds.
-        waiting: Callers queued now.
+    ``sent``: calls admitted (including retries and sends that failed); ``rejected``:
+    server rate-limit answers (50011 / 58102 / HTTP 429) to calls holding it;
+    ``wait_total`` and ``wait_max``: seconds callers spent waiting for a slot;
+    ``waiting``: callers queued now; ``peak``: the most units this client admitted
+    within one ``period`` (for a keyed bucket: in one key's window). ``keys``: the same
+    per key of a keyed bucket (``"BTC"``, ``"BTC/USDT"``), for the most recently used
+    :data:`KEY_STATS` keys.
     """
 
     sent: int = 0
@@ -58,128 +70,350 @@ class RateLimitStats:
     wait_total: float = 0.0
     wait_max: float = 0.0
     waiting: int = 0
+    peak: int = 0
+    keys: Mapping[str, RateLimitStats] = field(default_factory=dict)
 
 
-@dataclass
-class _Group:
-    """One group's queue of waiters: whoever holds ``busy`` (the turn) takes the next slot."""
+class _Counter:
+    __slots__ = ("peak", "recent", "rejected", "sent", "units", "wait_max", "wait_total")
 
-    rate: Rate
-    heap: list[tuple[int, int, asyncio.Future[None]]] = field(default_factory=list)
-    busy: bool = False
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    sent: int = 0
-    rejected: int = 0
-    wait_total: float = 0.0
-    wait_max: float = 0.0
+    def __init__(self) -> None:
+        self.sent = self.rejected = self.peak = self.units = 0
+        self.wait_total = self.wait_max = 0.0
+        self.recent: deque[tuple[float, int]] = deque()  # admissions within one period
 
-    def snapshot(self) -> RateLimitStats:
-        waiting = sum(1 for _, _, waiter in self.heap if not waiter.done())
-        return RateLimitStats(self.sent, self.rejected, self.wait_total, self.wait_max, waiting)
+    def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
+        self.sent += 1
+        self.wait_total += waited
+        self.wait_max = max(self.wait_max, waited)
+        while self.recent and self.recent[0][0] <= now - period:
+            self.units -= self.recent.popleft()[1]
+        self.recent.append((now, cost))
+        self.units += cost
+        self.peak = max(self.peak, self.units)
+
+    def snapshot(
+        self, waiting: int = 0, keys: Mapping[str, RateLimitStats] | None = None
+    ) -> RateLimitStats:
+        return RateLimitStats(
+            self.sent, self.rejected, self.wait_total, self.wait_max, waiting, self.peak, keys or {}
+        )
+
+
+class _BucketStats:
+    __slots__ = ("keys", "total")
+
+    def __init__(self) -> None:
+        self.total = _Counter()
+        self.keys: OrderedDict[str, _Counter] = OrderedDict()
+
+    def key(self, claim: Claim) -> _Counter | None:
+        if not claim.bucket.key:
+            return None
+        name = "/".join(claim.key)
+        counter = self.keys.pop(name, None) or _Counter()
+        self.keys[name] = counter  # most recently used last
+        if len(self.keys) > KEY_STATS:
+            self.keys.popitem(last=False)
+        return counter
+
+
+class _Waiter:
+    __slots__ = ("cost", "future", "needs")
+
+    def __init__(self, needs: tuple[Need, ...], cost: int, future: asyncio.Future[Slot]) -> None:
+        self.needs = needs
+        self.cost = cost
+        self.future = future
+
+
+def _window_id(need: Need) -> tuple[str, tuple[str, ...]]:
+    return need[0].bucket.name, need[0].key
 
 
 class Scheduler:
-    """Admits requests per rate group, in priority then FIFO order, through a ``Limiter``.
+    """Admits calls through a :class:`Limiter`: each holds all of its windows at once.
 
-    Use ``async with scheduler.slot(group, priority):`` around one send; the block's
-    outcome tells the scheduler whether a response arrived and whether it was a rejection.
-    Cancelling a waiting caller takes no slot and never blocks the callers behind it.
+    Use ``async with scheduler.slot(claims, priority):`` around one send; the block's
+    outcome tells the scheduler whether a response arrived and whether it was a
+    rejection. ``rates`` overrides a bucket's own rate by name. Cancelling a waiting
+    caller takes no slot and never blocks the callers behind it.
     """
 
     def __init__(self, rates: Mapping[str, Rate], limiter: Limiter | None = None) -> None:
         self.limiter: Limiter = limiter if limiter is not None else LocalLimiter()
-        self._groups = {group: _Group(rate) for group, rate in rates.items()}
-        self._seq = itertools.count()
+        self._rates = dict(rates)
+        self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
+        self._stats: dict[str, _BucketStats] = {}
+        self._pump: asyncio.Task[None] | None = None
+        self._wake: asyncio.Future[None] | None = None
+        self._dirty = False
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def rates(self) -> Mapping[str, Rate]:
-        return {group: state.rate for group, state in self._groups.items()}
+        """The rate of every known bucket, by name (defaults plus overrides)."""
+        return dict(self._rates)
 
-    def window(self, group: str) -> float:
-        """Seconds after which every slot ``group`` holds now has certainly freed."""
-        return self._groups[group].rate.period + self.limiter.margin
+    def rate(self, claim: Claim) -> Rate:
+        """The rate in force for ``claim``'s bucket."""
+        return self._rates.get(claim.bucket.name, claim.bucket.rate)
+
+    def window(self, claims: Sequence[Claim]) -> float:
+        """Seconds after which every unit ``claims`` hold now has certainly freed."""
+        return max(self.rate(claim).period for claim in claims) + self.limiter.margin
 
     def stats(self) -> dict[str, RateLimitStats]:
-        """A snapshot of every group's counters."""
-        return {name: group.snapshot() for name, group in self._groups.items()}
+        """A snapshot of every bucket's counters (keyed buckets with ``keys``), for every
+        bucket with a rate and every bucket used."""
+        waiting: dict[str, int] = {}
+        for waiter in self._pending():
+            for name in {claim.bucket.name for claim, _ in waiter.needs}:
+                waiting[name] = waiting.get(name, 0) + 1
+        report = {name: RateLimitStats(waiting=waiting.get(name, 0)) for name in self._rates}
+        for name, stats in self._stats.items():
+            keys = {key: counter.snapshot() for key, counter in stats.keys.items()}
+            total = stats.total.snapshot(waiting.get(name, 0), keys)
+            peaks = [counter.peak for counter in stats.keys.values()]
+            report[name] = total if not peaks else _with_peak(total, max(peaks))
+        return report
 
     @contextlib.asynccontextmanager
-    async def slot(self, group: str, priority: Priority = Priority.DIRECT) -> AsyncIterator[Slot]:
-        """Hold one slot of ``group`` for the block: one request sent inside it."""
-        slot = await self.acquire(group, priority)
+    async def slot(
+        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
+    ) -> AsyncIterator[Slot]:
+        """Hold ``cost`` units of every window of ``claims`` for the block: one request
+        sent inside it. Raises ``LimiterUnavailableError`` (nothing admitted) if the
+        limiter cannot be asked."""
+        slot = await self.acquire(claims, priority, cost)
         try:
             yield slot
         except RateLimitError:
-            self._rejected(group)
-            await self._settle(slot)
+            self._rejected(slot)
+            self._settle(slot)
             raise
         except (APIError, ResponseError):
-            await self._settle(slot)
+            self._settle(slot)
             raise
         else:
-            await self._settle(slot)
+            self._settle(slot)
 
-    async def acquire(self, group: str, priority: Priority = Priority.DIRECT) -> Slot:
-        """Wait for this caller's turn, then for room in the window; return the slot taken."""
-        state = self._groups[group]
+    async def acquire(
+        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
+    ) -> Slot:
+        """Wait for this caller's turn and room in every window; return the slot taken."""
+        needs = self._needs(claims, cost)
         started = time.monotonic()
-        await self._turn(state, priority)
-        try:
-            slot = await self._take(group, state)
-        finally:
-            self._pass_turn(state)
-        waited = time.monotonic() - started
-        state.sent += 1
-        state.wait_total += waited
-        state.wait_max = max(state.wait_max, waited)
-        if waited >= 0.001:
-            logger.debug("%s: slot taken after waiting %.3f s (%s)", group, waited, priority.name)
+        slot = await self._fast(needs, cost) if self._idle() else None
+        if slot is None:
+            slot = await self._queued(needs, cost, priority)
+        self._admitted(slot, time.monotonic() - started, priority)
         return slot
 
-    async def _turn(self, state: _Group, priority: Priority) -> None:
-        if not state.busy:
-            state.busy = True
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        heapq.heappush(state.heap, (int(priority), next(self._seq), waiter))
+    async def aclose(self) -> None:
+        """Wait for slots being settled or given back in the background."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    # -- waiting ---------------------------------------------------------------------
+
+    def _needs(self, claims: Sequence[Claim], cost: int) -> tuple[Need, ...]:
+        if not claims:
+            raise ValueError("a call must claim at least one bucket")
+        needs = tuple((claim, self.rate(claim)) for claim in claims)
+        if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
+            raise ValueError(f"cost must be an int >= 1, got {cost!r}")
+        for claim, rate in needs:
+            if cost > rate.count:
+                raise ValueError(f"cost {cost} exceeds {claim.label}'s {rate}: it could never go")
+        return needs
+
+    def _idle(self) -> bool:
+        return self._pump is None and not any(self._queues)
+
+    async def _fast(self, needs: tuple[Need, ...], cost: int) -> Slot | None:
+        """Nobody is waiting: try the limiter directly (most calls under the limit)."""
+        got = await self.limiter.take(needs, cost)
+        return got if isinstance(got, Slot) else None
+
+    async def _queued(self, needs: tuple[Need, ...], cost: int, priority: Priority) -> Slot:
+        waiter = _Waiter(needs, cost, asyncio.get_running_loop().create_future())
+        self._queues[priority].append(waiter)
+        self._start_pump()
         try:
-            await waiter
+            # A plain future: a cancel is never lost (unlike ``asyncio.wait_for`` before
+            # Python 3.12, which could swallow one arriving with the wake-up).
+            return await waiter.future
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._pass_turn(state)  # handed the turn just as we were cancelled
+            future = waiter.future
+            if future.done() and not future.cancelled():
+                if future.exception() is None:  # admitted in the same turn as the cancel
+                    self._spawn(self.limiter.release(future.result()))
+            else:
+                future.cancel()
+            self._poke()  # windows this caller kept closed may open for others
             raise
 
-    def _pass_turn(self, state: _Group) -> None:
-        while state.heap:
-            waiter = heapq.heappop(state.heap)[2]
-            if not waiter.done():  # cancelled waiters stay in the heap until popped here
-                waiter.set_result(None)
-                return
-        state.busy = False
+    def _start_pump(self) -> None:
+        if self._pump is None:
+            self._pump = asyncio.get_running_loop().create_task(self._run())
+        self._poke()
 
-    async def _take(self, group: str, state: _Group) -> Slot:
-        while True:
-            state.changed.clear()
-            got = await self.limiter.take(group, state.rate)
+    def _poke(self) -> None:
+        self._dirty = True
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def _run(self) -> None:
+        """Admit waiters until none is left; sleep until a window may have room or
+        something changes (a new waiter, a settled slot, a cancel)."""
+        try:
+            while True:
+                self._dirty = False
+                delay = await self._pass()
+                if delay is None:
+                    return
+                if not self._dirty:
+                    await self._sleep(delay)
+        except BaseException as exc:
+            self._fail_all(exc)
+            raise
+        finally:
+            self._pump = None
+
+    async def _pass(self) -> float | None:
+        """One look at every waiter, in order; ``None`` when nobody waits any more,
+        else the seconds until a window a waiter needs may have room."""
+        closed: dict[tuple[str, tuple[str, ...]], float] = {}
+        for waiter in list(self._pending()):
+            if waiter.future.done() or any(_window_id(n) in closed for n in waiter.needs):
+                continue
+            try:
+                got = await self.limiter.take(waiter.needs, waiter.cost)
+            except LimiterUnavailableError as exc:
+                self._fail_all(exc)
+                break
             if isinstance(got, Slot):
-                return got
-            logger.debug(
-                "%s: window full, next slot in %.3f s (%d queued)", group, got, len(state.heap)
-            )
-            # A settled slot may free earlier than ``got``: wake up and look again.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(state.changed.wait(), max(got, 0.0))
+                self._hand_over(waiter, got)
+            else:
+                self._close(closed, waiter, got)
+        for queue in self._queues:
+            _drop_done(queue)
+        if not any(self._queues):
+            return None
+        return min(closed.values(), default=0.0)
 
-    async def _settle(self, slot: Slot) -> None:
-        await self.limiter.settle(slot)
-        self._groups[slot.group].changed.set()
+    def _hand_over(self, waiter: _Waiter, slot: Slot) -> None:
+        if waiter.future.done():  # cancelled while the limiter was being asked
+            self._spawn(self.limiter.release(slot))
+        else:
+            waiter.future.set_result(slot)
 
-    def _rejected(self, group: str) -> None:
-        state = self._groups[group]
-        state.rejected += 1
+    def _close(
+        self, closed: dict[tuple[str, tuple[str, ...]], float], waiter: _Waiter, full: Full
+    ) -> None:
+        for need, wait in zip(waiter.needs, full.waits, strict=True):
+            if wait is not None:
+                closed[_window_id(need)] = max(wait, 0.0)
+                logger.debug(
+                    "%s: window full, next slot in %.3f s (%d queued)",
+                    need[0].label,
+                    wait,
+                    sum(len(queue) for queue in self._queues),
+                )
+
+    async def _sleep(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._wake = wake = loop.create_future()
+        timer = loop.call_later(delay, _resolve, wake)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            self._wake = None
+
+    def _pending(self) -> list[_Waiter]:
+        return [w for queue in self._queues for w in queue if not w.future.done()]
+
+    def _fail_all(self, exc: BaseException) -> None:
+        for queue in self._queues:
+            for waiter in queue:
+                if waiter.future.done():
+                    continue
+                if isinstance(exc, LimiterUnavailableError):
+                    error = LimiterUnavailableError(str(exc))
+                    error.__cause__ = exc.__cause__
+                    waiter.future.set_exception(error)
+                else:
+                    waiter.future.cancel()
+            queue.clear()
+
+    # -- after admission -----------------------------------------------------------------
+
+    def _settle(self, slot: Slot) -> None:
+        """The response arrived: let the limiter free the slot early, in the background
+        (a failure there is logged and counted by the limiter, never raised here)."""
+        self._spawn(self.limiter.settle(slot))
+
+    def _spawn(self, call: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(self._then_poke(call))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _then_poke(self, call: Coroutine[Any, Any, None]) -> None:
+        try:
+            await call
+        except Exception:  # a limiter must not raise here; never let it surface
+            logger.exception("rate limiter: settling or giving back a slot failed")
+        finally:
+            self._poke()
+
+    def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
+        now = time.monotonic()
+        for claim, rate in slot.needs:
+            stats = self._stats.setdefault(claim.bucket.name, _BucketStats())
+            stats.total.admitted(now, rate.period, slot.cost, waited)
+            per_key = stats.key(claim)
+            if per_key is not None:
+                per_key.admitted(now, rate.period, slot.cost, waited)
+        if waited >= 0.001:
+            labels = ", ".join(claim.label for claim, _ in slot.needs)
+            logger.debug("%s: slot taken after waiting %.3f s (%s)", labels, waited, priority.name)
+
+    def _rejected(self, slot: Slot) -> None:
+        for claim, _ in slot.needs:
+            stats = self._stats.setdefault(claim.bucket.name, _BucketStats())
+            stats.total.rejected += 1
+            per_key = stats.key(claim)
+            if per_key is not None:
+                per_key.rejected += 1
         logger.warning(
-            "%s: the server answered rate-limited (50011/429) although the client kept to "
-            "%s; is another client using this account without a shared limiter?",
-            group,
-            state.rate,
+            "%s: the server answered rate-limited (50011/58102/429) although the client kept "
+            "to %s; is another client using this account without a shared limiter?",
+            ", ".join(claim.label for claim, _ in slot.needs),
+            ", ".join(str(rate) for _, rate in slot.needs),
         )
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _drop_done(queue: deque[_Waiter]) -> None:
+    if any(waiter.future.done() for waiter in queue):
+        live = [waiter for waiter in queue if not waiter.future.done()]
+        queue.clear()
+        queue.extend(live)
+
+
+def _with_peak(stats: RateLimitStats, peak: int) -> RateLimitStats:
+    return RateLimitStats(
+        stats.sent,
+        stats.rejected,
+        stats.wait_total,
+        stats.wait_max,
+        stats.waiting,
+        peak,
+        stats.keys,
+    )

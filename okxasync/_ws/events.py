@@ -7,14 +7,15 @@ from typing import Any
 
 from .._errors import OkxError, ValidationError
 from .._http.pipeline import Pipeline
-from .._ratelimit import Rate, Scheduler
+from .._ratelimit import Scheduler
+from .._ratelimit.rules import WS_CONNECT
 from .hub import CONNECT_GROUP, Hub, HubContext
 from .timing import WatchTiming
 
 __all__ = ["CONNECT_RATE", "Events"]
 
 #: New WebSocket connections: 3 per second per IP (the documented limit).
-CONNECT_RATE = Rate(3, 1.0)
+CONNECT_RATE = WS_CONNECT.rate
 
 
 class Events:

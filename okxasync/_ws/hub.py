@@ -37,6 +37,7 @@ import anyio.abc
 from .._errors import OkxError, TransportError
 from .._http.signing import Credentials
 from .._ratelimit import Scheduler
+from .._ratelimit.rules import WS_CONNECT
 from .connection import Connection, LoginRefused
 from .protocol import Channel, Frame, channel_error, close_error
 from .timing import WatchTiming, backoff_delay
@@ -46,7 +47,7 @@ __all__ = ["CONNECT_GROUP", "Hub", "HubStats", "Listener"]
 logger = logging.getLogger("okxasync.ws")
 
 #: The scheduler group every new connection passes (3 per second per IP).
-CONNECT_GROUP = "ws-connect"
+CONNECT_GROUP = WS_CONNECT.name
 
 
 class Listener(Protocol):
@@ -182,7 +183,7 @@ class Hub:
 
         Raises ``OkxError`` (transient) or ``_Permanent`` (listeners were told)."""
         context = self.context
-        async with context.scheduler.slot(CONNECT_GROUP):
+        async with context.scheduler.slot((WS_CONNECT.claim(),)):
             conn = await Connection.open(self._http(), context.url, context.timing)
         self._conns.add(conn)
         try:

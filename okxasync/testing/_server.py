@@ -7,14 +7,14 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TypedDict
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from okxasync._ratelimit import Rate
+from okxasync._ratelimit import Bucket, Rate
 from okxasync.testing._activity import Activity, ActivityDriver
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
@@ -54,8 +54,10 @@ class FakeExchange:
     records on every run; what happens while serving (and the signature window) uses the
     server clock, real time plus `clock_skew_ms`.
 
-    Rate limits are enforced like a strict server: per group, at most `count` accepted
-    arrivals in any `period` seconds, else HTTP 429 with code `50011`.
+    Rate limits are enforced like a strict server: for every bucket of an endpoint (and
+    every key of a keyed one, e.g. `transfer` per currency), at most `count` accepted
+    arrivals in any `period` seconds, else HTTP 429 with the bucket's code (`50011`, or
+    `58102`). The buckets and their figures come from the client's own endpoint table.
 
     Args:
         seed: Seeds the generated account: the same seed, the same data.
@@ -64,7 +66,8 @@ class FakeExchange:
         now_ms: The base time of the seeded histories, Unix milliseconds (default:
             `ANCHOR_MS`, fixed; `int(time.time() * 1000)` makes them end now).
         quote_ttl_ms: How long an RFQ quote can be traded, in milliseconds.
-        rate_limits: Rates that replace the API's (`funding` 6 / 1 s, `otc` 2 / 2 s), by group.
+        rate_limits: Enforce only the buckets named here, at these rates (default: every
+            bucket at the API's rate).
         enforce_limits: `False` turns the rate-limit check off.
         jitter: Delays each request by a random `0..jitter` seconds before it "arrives".
         retry_after: Adds a `Retry-After` header to 429 answers.
@@ -86,6 +89,8 @@ class FakeExchange:
 
     The business WebSocket is served at `fake.ws_url`; `fake.ws` is its `BusinessSocket`
     (counters, `close_all(code)`, `refused_channels`).
+        buckets: Replace the buckets of some `(method, path)` routes, e.g.
+            `{("GET", "/api/v5/asset/bills"): (FUNDING, my_keyed_bucket)}`.
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class FakeExchange:
         activity: Activity | None = None,
         ws_idle_limit: float = 30.0,
         ws_faults: WsFaults | None = None,
+        buckets: Mapping[tuple[str, str], Sequence[Bucket]] | None = None,
     ) -> None:
         self.seed = seed
         self.host = host
@@ -125,7 +131,12 @@ class FakeExchange:
         self._injector = FaultInjector(faults)
         self.requests: list[RecordedRequest] = []
         self.limits = ArrivalLimits(
-            rate_limits, enforce=enforce_limits, jitter=jitter, retry_after=retry_after, seed=seed
+            rate_limits,
+            enforce=enforce_limits,
+            jitter=jitter,
+            retry_after=retry_after,
+            seed=seed,
+            buckets=buckets,
         )
         self._credentials = make_credentials(seed)
         self._runner: web.AppRunner | None = None
@@ -151,7 +162,8 @@ class FakeExchange:
 
     @property
     def rejections(self) -> int:
-        """How many requests were answered 429 / ``50011`` (all groups)."""
+        """How many requests were answered 429 (all buckets; per bucket:
+        `fake.limits.rejections`)."""
         return sum(self.limits.rejections.values())
 
     @property

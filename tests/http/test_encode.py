@@ -212,6 +212,7 @@ def test_rfq_arguments() -> None:
 def test_every_endpoint_must_say_whether_a_resend_is_safe() -> None:
     from okxasync import models as m
     from okxasync._endpoints import Endpoint
+    from okxasync._ratelimit.rules import FUNDING
 
     with pytest.raises(TypeError, match="retry_safe"):
-        Endpoint(method="POST", path="/x", group="funding", record=m.Balance)  # type: ignore[call-arg]
+        Endpoint(method="POST", path="/x", buckets=(FUNDING,), record=m.Balance)  # type: ignore[call-arg]

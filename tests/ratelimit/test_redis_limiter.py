@@ -23,6 +23,7 @@ from secret_helpers import assert_secret_free
 
 import okxasync
 from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter
+from okxasync._ratelimit.rules import FUNDING
 from okxasync.testing import FakeExchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,7 +172,7 @@ async def test_a_take_cancelled_mid_call_holds_no_slot(redis_url: str) -> None:
     limiter = RedisLimiter(redis_url, account="main")
     taken = 0
     for ticks in range(12):
-        call = asyncio.create_task(limiter.take("funding", Rate(50, 5.0)))
+        call = asyncio.create_task(limiter.take([(FUNDING.claim(), Rate(50, 5.0))], 1))
         for _ in range(ticks):
             await asyncio.sleep(0)
         call.cancel()

@@ -20,7 +20,10 @@ import okxasync
 from okxasync import Client, LocalLimiter, Priority, Rate, RateLimitError, TransportError
 from okxasync._endpoints import Endpoint
 from okxasync._endpoints import funding as ep
+from okxasync._http.encode import CCY1, Param
 from okxasync._http.retry import RetryPolicy
+from okxasync._ratelimit import BUCKETS, Bucket
+from okxasync._ratelimit.rules import FUNDING
 from okxasync.testing import FakeExchange
 
 FAST = {"funding": Rate(5, 0.25), "otc": Rate(2, 0.25)}
@@ -234,17 +237,26 @@ async def test_otc_limits_are_separate_from_funding(caplog: pytest.LogCaptureFix
     assert fake.rejections == 0
 
 
-async def test_rate_limits_override_add_and_validate() -> None:
-    client = Client("k", "s", "p", rate_limits={"otc": Rate(1, 5), "public": Rate(20, 2)})
+async def test_rate_limits_override_by_bucket_name_and_validate() -> None:
+    client = Client("k", "s", "p", rate_limits={"otc": Rate(1, 5), "transfer": Rate(1, 2)})
     assert client.rate_limits == {
-        "funding": Rate(6, 1.0),
+        **{name: bucket.rate for name, bucket in BUCKETS.items()},
         "otc": Rate(1, 5),
-        "public": Rate(20, 2),
+        "transfer": Rate(1, 2),
     }
-    bad: list[object] = [{"funding": (6, 1.0)}, {"": Rate(1, 1)}, {1: Rate(1, 1)}, [("otc", 1)]]
+    assert client.rate_limits["funding"] == Rate(6, 1.0)
+    bad: list[object] = [
+        {"fundng": Rate(6, 1.0)},  # a typo is not a new bucket
+        {"funding": (6, 1.0)},
+        {"": Rate(1, 1)},
+        {1: Rate(1, 1)},
+        [("otc", 1)],
+    ]
     for rate_limits in bad:
         with pytest.raises(okxasync.ValidationError):
             Client("k", "s", "p", rate_limits=rate_limits)  # type: ignore[arg-type]
+    with pytest.raises(okxasync.ValidationError, match="fundng"):
+        Client("k", "s", "p", rate_limits={"fundng": Rate(6, 1.0)})
     for count, period in [(0, 1.0), (1, 0), (1, -1.0), (True, 1.0), (1, float("inf"))]:
         with pytest.raises(okxasync.ValidationError):
             Rate(count, period)
@@ -255,12 +267,22 @@ async def test_rate_limits_override_add_and_validate() -> None:
     await client.aclose()
 
 
-def test_an_endpoint_of_an_unknown_group_fails_at_definition() -> None:
-    with pytest.raises(ValueError, match="unknown rate-limit group"):
+def test_a_bucket_keyed_by_a_field_the_endpoint_lacks_fails_at_definition() -> None:
+    keyed = Bucket("per-ccy", Rate(1, 1.0), key=("currency",))
+    with pytest.raises(ValueError, match="keyed by"):
         Endpoint(
             method="GET",
             path="/api/v5/asset/new",
-            group="fundng",
+            buckets=(FUNDING, keyed),
+            record=okxasync.Balance,
+            params={"ccy": Param("ccy", CCY1)},
+            retry_safe=True,
+        )
+    with pytest.raises(ValueError, match="non-empty"):
+        Endpoint(
+            method="GET",
+            path="/api/v5/asset/new",
+            buckets=(),
             record=okxasync.Balance,
             retry_safe=True,
         )
