@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from okxasync import Rate
 from okxasync.testing import FakeExchange, RecordedRequest
 
@@ -19,3 +21,36 @@ def assert_within(fake: FakeExchange, group: str, rate: Rate) -> None:
     times = sorted(r.arrival for r in accepted(fake, group))
     for first, last in zip(times, times[rate.count :], strict=False):
         assert last - first >= rate.period, (group, rate, last - first)
+
+
+def params(request: RecordedRequest) -> dict[str, object]:
+    """A recorded request's parameters: the query, or the JSON object body."""
+    if request.method == "GET":
+        return dict(request.query)
+    body = json.loads(request.body)
+    return body if isinstance(body, dict) else {}
+
+
+def accepted_in(fake: FakeExchange, method: str, path: str) -> list[RecordedRequest]:
+    """The accepted requests of one route, in arrival order."""
+    return [r for r in fake.requests if (r.method, r.path) == (method, path) and r.status == 200]
+
+
+def assert_keys_within(
+    fake: FakeExchange,
+    method: str,
+    path: str,
+    key: tuple[str, ...],
+    rate: Rate,
+) -> None:
+    """Per value of the ``key`` fields, no ``rate.count + 1`` accepted arrivals of the
+    route fall within ``rate.period``."""
+    by_key: dict[tuple[str, ...], list[float]] = {}
+    for request in accepted_in(fake, method, path):
+        values = params(request)
+        by_key.setdefault(tuple(str(values.get(f, "")) for f in key), []).append(request.arrival)
+    assert by_key, (method, path, "no accepted request")
+    for value, arrivals in by_key.items():
+        times = sorted(arrivals)
+        for first, last in zip(times, times[rate.count :], strict=False):
+            assert last - first >= rate.period, (path, value, rate, last - first)

@@ -98,10 +98,12 @@ class _Window:
         """``None`` if ``cost`` more units fit now, else the seconds until they do."""
         # Expired entries are dropped only when the window looks full or has grown a lot:
         # keeping a few is conservative (they count as live) and keeps a take O(1).
-        if len(self.entries) + cost > rate.count or len(self.entries) >= self.prune_at:
+        held = len(self.entries)
+        if held + cost > rate.count or held >= self.prune_at:
             self.entries = [e for e in self.entries if e.expires > now]
-            self.prune_at = max(2 * len(self.entries), 64)
-        excess = len(self.entries) + cost - rate.count
+            held = len(self.entries)
+            self.prune_at = max(2 * held, 64)
+        excess = held + cost - rate.count
         if excess <= 0:
             return None
         # The excess-th unit to expire is the one that makes room.
@@ -131,18 +133,29 @@ class LocalLimiter:
 
     async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
         now = time.monotonic()
-        windows = [self._window(claim, now) for claim, _ in needs]
-        waits = [w.room_wait(rate, cost, now) for w, (_, rate) in zip(windows, needs, strict=True)]
-        if any(wait is not None for wait in waits):
-            return Full(waits)
+        found = []
+        full = False
+        for claim, rate in needs:
+            windows, window = self._window(claim, now)
+            wait = window.room_wait(rate, cost, now)
+            found.append((windows, window, wait))
+            full = full or wait is not None
+        if full:
+            return Full([wait for _, _, wait in found])
         # No token: only shared stores (RedisLimiter) need one, and uuid4 costs a syscall.
         slot = Slot(needs, cost, token="local")
-        for window, (claim, rate) in zip(windows, needs, strict=True):
+        held = slot._held
+        for (windows, window, _), (claim, rate) in zip(found, needs, strict=True):
             entry = _Entry(now + rate.period + self.margin, rate.period)
-            window.entries.extend([entry] * cost)
-            window.until = max(window.until, entry.expires)
-            self._windows[claim.bucket.name].move_to_end(claim.key)
-            slot._held.append((window, entry))
+            if cost == 1:
+                window.entries.append(entry)
+            else:
+                window.entries.extend([entry] * cost)
+            if entry.expires > window.until:
+                window.until = entry.expires
+            if len(windows) > 1:
+                windows.move_to_end(claim.key)
+            held.append((window, entry))
         return slot
 
     async def settle(self, slot: Slot) -> None:
@@ -158,20 +171,28 @@ class LocalLimiter:
     async def aclose(self) -> None:
         """Nothing to release; present for the :class:`Limiter` protocol."""
 
-    def _window(self, claim: Claim, now: float) -> _Window:
-        windows = self._windows.setdefault(claim.bucket.name, OrderedDict())
-        _forget_idle(windows, now)
+    def _window(self, claim: Claim, now: float) -> tuple[_Windows, _Window]:
+        """The bucket's windows and the claim's (created on first use), after forgetting
+        the bucket's idle ones."""
+        windows = self._windows.get(claim.bucket.name)
+        if windows is None:
+            windows = self._windows[claim.bucket.name] = OrderedDict()
+        elif len(windows) > 1:
+            _forget_idle(windows, now)
         window = windows.get(claim.key)
         if window is None:
             window = windows[claim.key] = _Window()
-        return window
+        return windows, window
 
 
-def _forget_idle(windows: OrderedDict[tuple[str, ...], _Window], now: float) -> None:
+_Windows = OrderedDict[tuple[str, ...], _Window]
+
+
+def _forget_idle(windows: _Windows, now: float) -> None:
     """Drop the least recently admitted windows whose every unit has expired. Windows are
     in admission order, so the first one still live ends the sweep (amortised O(1))."""
     while windows:
-        key, window = next(iter(windows.items()))
-        if window.until > now:
+        key = next(iter(windows))
+        if windows[key].until > now:
             return
         del windows[key]

@@ -80,17 +80,28 @@ class _Counter:
     def __init__(self) -> None:
         self.sent = self.rejected = self.peak = self.units = 0
         self.wait_total = self.wait_max = 0.0
-        self.recent: deque[tuple[float, int]] = deque()  # admissions within one period
+        self.recent: list[tuple[float, int]] = []  # admissions within one period
 
     def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
+        """Count one admission; ``period`` 0 skips the peak (kept per key instead)."""
         self.sent += 1
-        self.wait_total += waited
-        self.wait_max = max(self.wait_max, waited)
-        while self.recent and self.recent[0][0] <= now - period:
-            self.units -= self.recent.popleft()[1]
-        self.recent.append((now, cost))
+        if waited:
+            self.wait_total += waited
+            if waited > self.wait_max:
+                self.wait_max = waited
+        if not period:
+            return
+        recent = self.recent
+        old = 0
+        while old < len(recent) and recent[old][0] <= now - period:
+            self.units -= recent[old][1]
+            old += 1
+        if old:
+            del recent[:old]
+        recent.append((now, cost))
         self.units += cost
-        self.peak = max(self.peak, self.units)
+        if self.units > self.peak:
+            self.peak = self.units
 
     def snapshot(
         self, waiting: int = 0, keys: Mapping[str, RateLimitStats] | None = None
@@ -203,10 +214,14 @@ class Scheduler:
     ) -> Slot:
         """Wait for this caller's turn and room in every window; return the slot taken."""
         needs = self._needs(claims, cost)
+        if self._pump is None and not any(self._queues):
+            # Nobody is waiting: ask the limiter directly (most calls under the limit).
+            got = await self.limiter.take(needs, cost)
+            if isinstance(got, Slot):
+                self._admitted(got, 0.0, priority)
+                return got
         started = time.monotonic()
-        slot = await self._fast(needs, cost) if self._idle() else None
-        if slot is None:
-            slot = await self._queued(needs, cost, priority)
+        slot = await self._queued(needs, cost, priority)
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
 
@@ -220,21 +235,17 @@ class Scheduler:
     def _needs(self, claims: Sequence[Claim], cost: int) -> tuple[Need, ...]:
         if not claims:
             raise ValueError("a call must claim at least one bucket")
-        needs = tuple((claim, self.rate(claim)) for claim in claims)
-        if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
-            raise ValueError(f"cost must be an int >= 1, got {cost!r}")
-        for claim, rate in needs:
-            if cost > rate.count:
-                raise ValueError(f"cost {cost} exceeds {claim.label}'s {rate}: it could never go")
+        rates = self._rates
+        needs = tuple((c, rates.get(c.bucket.name) or c.bucket.rate) for c in claims)
+        if cost != 1:  # every rate admits one unit
+            if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
+                raise ValueError(f"cost must be an int >= 1, got {cost!r}")
+            for claim, rate in needs:
+                if cost > rate.count:
+                    raise ValueError(
+                        f"cost {cost} exceeds {claim.label}'s {rate}: it could never go"
+                    )
         return needs
-
-    def _idle(self) -> bool:
-        return self._pump is None and not any(self._queues)
-
-    async def _fast(self, needs: tuple[Need, ...], cost: int) -> Slot | None:
-        """Nobody is waiting: try the limiter directly (most calls under the limit)."""
-        got = await self.limiter.take(needs, cost)
-        return got if isinstance(got, Slot) else None
 
     async def _queued(self, needs: tuple[Need, ...], cost: int, priority: Priority) -> Slot:
         waiter = _Waiter(needs, cost, asyncio.get_running_loop().create_future())
@@ -371,9 +382,12 @@ class Scheduler:
     def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
         now = time.monotonic()
         for claim, rate in slot.needs:
-            stats = self._stats.setdefault(claim.bucket.name, _BucketStats())
-            stats.total.admitted(now, rate.period, slot.cost, waited)
+            stats = self._stats.get(claim.bucket.name)
+            if stats is None:
+                stats = self._stats[claim.bucket.name] = _BucketStats()
             per_key = stats.key(claim)
+            # A keyed bucket's peak is its busiest key's: the total skips the window.
+            stats.total.admitted(now, 0.0 if per_key else rate.period, slot.cost, waited)
             if per_key is not None:
                 per_key.admitted(now, rate.period, slot.cost, waited)
         if waited >= 0.001:
