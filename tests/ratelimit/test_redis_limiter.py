@@ -7,23 +7,29 @@ binary these tests skip, except under ``CI=true``, where a missing redis-server 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
 import json
+import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ratelimit_helpers import accepted, assert_within
+from ratelimit_helpers import accepted, accepted_in, assert_keys_within, assert_within
 from secret_helpers import assert_secret_free
 
 import okxasync
-from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter
-from okxasync._ratelimit.rules import FUNDING
+from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter, Slot, Withdrawal
+from okxasync._ratelimit import DEFAULT_MARGIN, Full
+from okxasync._ratelimit.rules import FUNDING, TRANSFER
 from okxasync.testing import FakeExchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +81,14 @@ def wait_for_ping(port: int, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"redis-server did not start on port {port}")
 
 
+@dataclasses.dataclass
+class RedisServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A private redis-server (no persistence, temp dir) for one test."""
     binary = redis_binary()
     port = free_port()
@@ -88,10 +100,16 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     )
     try:
         wait_for_ping(port, server)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield RedisServer(f"redis://127.0.0.1:{port}/0", server)
     finally:
+        server.send_signal(signal.SIGCONT)  # a test may have stalled it
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 async def run_child(fake: FakeExchange, redis_url: str) -> dict[str, int]:
@@ -207,3 +225,158 @@ def test_redis_limiter_validates_its_arguments() -> None:
         RedisLimiter("redis://127.0.0.1:6379/0", account="")
     with pytest.raises(okxasync.ValidationError):
         RedisLimiter("redis://127.0.0.1:6379/0", account="main", margin=-1)
+
+
+CHILD_KEYED = """
+import asyncio, dataclasses, json, sys
+import okxasync
+from okxasync._endpoints import funding as ep
+from okxasync._ratelimit.rules import FUNDING, TRANSFER
+
+KEYED = dataclasses.replace(ep.DEPOSIT_HISTORY, buckets=(FUNDING, TRANSFER))
+RATES = {"funding": okxasync.Rate(6, 0.5), "transfer": okxasync.Rate(2, 0.5)}
+
+async def main(url: str, redis_url: str) -> None:
+    limiter = okxasync.RedisLimiter(redis_url, account="main")
+    async with okxasync.Client(base_url=url, rate_limits=RATES, limiter=limiter) as client:
+        calls = [client._pipeline.request(KEYED, {"ccy": c}) for c in ("BTC", "ETH") * 3]
+        calls += [client.funding.balances() for _ in range(3)]
+        await asyncio.gather(*calls)
+        stats = client.rate_limit_stats()
+    print(json.dumps({
+        "funding": stats["funding"].sent,
+        "keys": {k: v.sent for k, v in stats["transfer"].keys.items()},
+        "rejected": stats["funding"].rejected,
+    }))
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+KEYED_RATES = {"funding": Rate(6, 0.5), "transfer": Rate(2, 0.5)}
+
+
+async def run_keyed_child(fake: FakeExchange, redis_url: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **_env_credentials(fake)}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD_KEYED,
+        fake.url,
+        redis_url,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    out, _ = await child.communicate()
+    assert child.returncode == 0
+    result: dict[str, object] = json.loads(out)
+    return result
+
+
+@pytest.mark.redis
+async def test_three_processes_share_keyed_and_layered_buckets(redis_url: str) -> None:
+    """Each process sends 3 calls on transfer[BTC], 3 on transfer[ETH] (both also in
+    funding) and 3 plain funding reads: every window of every key holds across them."""
+    from okxasync._endpoints import funding as ep
+
+    keyed = dataclasses.replace(ep.DEPOSIT_HISTORY, buckets=(FUNDING, TRANSFER))
+    routes = {("GET", keyed.path): keyed.buckets}
+    fake = FakeExchange(seed=0, rate_limits=KEYED_RATES, buckets=routes, jitter=0.01)
+    async with fake:
+        results = await asyncio.gather(*(run_keyed_child(fake, redis_url) for _ in range(3)))
+    assert fake.rejections == 0
+    assert [r["rejected"] for r in results] == [0, 0, 0]
+    assert [r["keys"] for r in results] == [{"BTC": 3, "ETH": 3}] * 3
+    assert len(accepted_in(fake, "GET", keyed.path)) == 18
+    assert_within(fake, "funding", KEYED_RATES["funding"])  # 27 calls over both routes
+    assert_keys_within(fake, "GET", keyed.path, ("ccy",), KEYED_RATES["transfer"])
+
+
+@pytest.mark.redis
+async def test_the_script_takes_every_window_or_none(redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    limiter = RedisLimiter(redis_url, account="main")
+    needs = [(FUNDING.claim(), Rate(5, 5.0)), (TRANSFER.claim("BTC"), Rate(1, 5.0))]
+    first = await limiter.take(needs, 1)
+    second = await limiter.take(needs, 1)
+    eth = await limiter.take(
+        [(FUNDING.claim(), Rate(5, 5.0)), (TRANSFER.claim("ETH"), Rate(1, 5.0))], 1
+    )
+    store = Redis.from_url(redis_url)
+    held = [await store.zcard(k) for k in ("okxasync:main:funding", "okxasync:main:transfer:BTC")]
+    await store.aclose()
+    await limiter.aclose()
+    assert isinstance(first, Slot) and isinstance(eth, Slot)
+    assert isinstance(second, Full)
+    assert second.waits[0] is None and second.waits[1] is not None
+    assert 4.5 < second.waits[1] <= 5.0 + DEFAULT_MARGIN
+    assert held == [2, 1]  # the refused call added nothing to funding
+
+
+async def withdraw(client: Client) -> Withdrawal:
+    return await client.funding.withdraw(
+        ccy="USDT",
+        amt=Decimal("1.5"),
+        dest="4",
+        to_addr="TN4hxxxxxxxxxxxizqs",
+        fee=Decimal("1"),
+        chain="USDT-TRC20",
+        client_id="payout7",
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("failure", ["stall", "kill"])
+async def test_a_limiter_failing_after_the_send_leaves_the_answer_alone(
+    redis_server: RedisServer, failure: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis stalls or dies while a withdrawal is in flight: the withdrawal's answer is
+    returned; the failed settle is logged and counted, not raised as "not sent"."""
+    caplog.set_level(logging.WARNING, logger="okxasync.ratelimit")
+    limiter = RedisLimiter(redis_server.url, account="main", timeout=0.3)
+    fake = FakeExchange(seed=0, latency=0.6)
+    async with fake, Client(base_url=fake.url, limiter=limiter, **fake.credentials) as client:
+        call = asyncio.create_task(withdraw(client))
+        await asyncio.sleep(0.15)  # admitted and sent; the answer takes 0.6 s
+        if failure == "stall":
+            redis_server.process.send_signal(signal.SIGSTOP)
+        else:
+            redis_server.process.kill()
+            redis_server.process.wait(timeout=10)
+        result = await call
+        assert limiter.settle_failures == 0  # settling runs in the background
+    assert result.client_id == "payout7" and result.wd_id
+    assert [r.status for r in fake.requests if r.method == "POST"] == [200]
+    assert limiter.settle_failures == 1
+    assert "settle of a slot failed" in caplog.text
+
+
+async def test_a_server_that_is_not_redis_is_limiter_unavailable() -> None:
+    """Pointed at an HTTP server: the call raises LimiterUnavailableError (an OkxError),
+    sends nothing, and leaves no task failing unobserved at shutdown."""
+    loop_errors: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: loop_errors.append(context))
+
+    async def http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(http, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limiter = RedisLimiter(f"redis://127.0.0.1:{port}/0", account="main", timeout=0.5)
+    async with server, FakeExchange(seed=0) as fake:
+        async with Client(base_url=fake.url, limiter=limiter, **fake.credentials) as client:
+            with pytest.raises(LimiterUnavailableError, match="not sent"):
+                await client.funding.balances()
+        assert fake.requests == []
+    del client, limiter
+    gc.collect()
+    await asyncio.sleep(0.05)
+    assert loop_errors == []
+
+
+def test_redis_limiter_refuses_a_url_that_is_not_redis() -> None:
+    with pytest.raises(okxasync.ValidationError, match="bad url"):
+        RedisLimiter("http://:hunter2@127.0.0.1:6379/0", account="main")
