@@ -104,7 +104,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not a default session): writes ``benchmarks/RESULTS.md`` and its charts.
 
     Installs okxasync with the ``bench`` extra (the peers it is compared with: ccxt,
-    python-okx; uvloop for the opt-in uvloop condition; matplotlib for the charts), runs
+    python-okx, aiolimiter; uvloop for the opt-in uvloop condition; matplotlib for the charts), runs
     ``benchmarks/run.py`` (posargs go to it, e.g. ``-- --quick``), then every
     ``benchmarks/bench_*.py`` script; each writes its own RESULTS.md section. The
     instruction counts need valgrind from the system packages (``apt-get install

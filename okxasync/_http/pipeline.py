@@ -8,10 +8,11 @@ configuration checks (the ``Client`` does those).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -148,8 +149,9 @@ class Pipeline:
         method, path, body = wire
         queued = time.monotonic()
         # The slot's block covers the decoding: a rejection raised there frees it as such.
-        async with self.scheduler.slot(claims, priority):
-            request = self._request(endpoint, method, path, body, attempt, queued)
+        async with self.scheduler.slot(claims, priority) as slot:
+            on_sent = functools.partial(self.scheduler.sent, slot)
+            request = self._request(endpoint, (method, path, body), attempt, queued, on_sent)
             exchange = await self.transport.send(request)
             try:
                 return decode(endpoint.record, exchange.body, exchange.status)
@@ -158,7 +160,12 @@ class Pipeline:
                 raise
 
     def _request(
-        self, endpoint: Endpoint[R], method: str, path: str, body: str, attempt: int, queued: float
+        self,
+        endpoint: Endpoint[R],
+        wire: tuple[str, str, str],
+        attempt: int,
+        queued: float,
+        on_sent: Callable[[bool], None],
     ) -> Request:
         """The request to send now, signed now (after the wait for a slot since ``queued``).
 
@@ -166,7 +173,9 @@ class Pipeline:
         frame shows the signature or passphrase (tracebacks, debuggers, error trackers).
         A withdrawal or trade (not ``retry_safe``) asks for a new connection: a kept-alive
         one the server closed while it sat idle would make its outcome unknown.
+        ``on_sent`` tells the rate-limit scheduler when the request was written.
         """
+        method, path, body = wire
         signed = endpoint.signed
         return Request(
             method,
@@ -176,6 +185,7 @@ class Pipeline:
             fresh=not endpoint.retry_safe,
             attempt=attempt,
             rate_wait=time.monotonic() - queued,
+            on_sent=on_sent,
         )
 
 

@@ -24,8 +24,9 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import ClassVar, Protocol
 from urllib.parse import urlsplit
 
@@ -51,7 +52,9 @@ class Request:
 
     ``auth`` holds the signed ``OK-ACCESS-*`` headers (``None`` for public endpoints);
     ``fresh`` asks for a newly opened connection; ``attempt`` and ``rate_wait`` (seconds
-    spent in the rate-limit queue) are only reported in logs.
+    spent in the rate-limit queue) are only reported in logs; ``on_sent`` is called once
+    the request's headers were written to a connection, with whether that connection was
+    opened for this request.
     """
 
     method: str
@@ -61,6 +64,7 @@ class Request:
     fresh: bool = False
     attempt: int = 1
     rate_wait: float = 0.0
+    on_sent: Callable[[bool], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ class AiohttpTransport:
             data=request.body.encode() if request.body else None,
             allow_redirects=False,
             middlewares=(_authenticate(request.auth),) if request.auth is not None else (),
+            trace_request_ctx=request.on_sent,
         ) as response:
             if 300 <= response.status < 400:
                 raise _redirect_error(response)
@@ -200,6 +205,7 @@ class _LoopSessions:
                 connector=connector,
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
+                trace_configs=[_sent_trace()],
             )
             # aiohttp silently resends a GET once when a kept-alive connection turns out
             # closed; that resend would bypass the rate-limit scheduler, so the pipeline's
@@ -269,6 +275,32 @@ async def _read(response: ClientResponse, limit: int) -> bytes:
 
 def _too_large(status: int, limit: int, start: bytes) -> ResponseError:
     return ResponseError(f"the response body exceeds {limit} bytes", status, start)
+
+
+def _sent_trace() -> aiohttp.TraceConfig:
+    """Calls a request's ``on_sent`` (its trace context) when its headers are written,
+    with whether its connection was opened for it."""
+
+    async def connected(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceConnectionCreateEndParams,
+    ) -> None:
+        context.fresh = True
+
+    async def headers_sent(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestHeadersSentParams,
+    ) -> None:
+        on_sent = context.trace_request_ctx
+        if callable(on_sent):
+            on_sent(getattr(context, "fresh", False))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(connected)
+    trace.on_request_headers_sent.append(headers_sent)
+    return trace
 
 
 def _log(request: Request, outcome: int | str, started: float) -> None:

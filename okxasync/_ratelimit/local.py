@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from .rules import DEFAULT_MARGIN, Claim, Rate, check_margin
@@ -21,15 +21,19 @@ Need = tuple[Claim, Rate]
 class Slot:
     """One admitted call's place in each of its windows (``cost`` units in each).
 
-    ``needs`` are the windows held; ``token`` names the slot in a shared store.
+    ``needs`` are the windows held; ``token`` names the slot in a shared store;
+    ``admitted`` is when it was taken (``time.monotonic()``); ``changed`` (set by the
+    scheduler) is called by a shared store once a background update of the slot is done.
     """
 
-    __slots__ = ("_held", "cost", "needs", "token")
+    __slots__ = ("_held", "admitted", "changed", "cost", "needs", "token")
 
     def __init__(self, needs: Sequence[Need], cost: int = 1, token: str = "") -> None:
         self.needs = tuple(needs)
         self.cost = cost
         self.token = token or uuid.uuid4().hex
+        self.admitted = time.monotonic()
+        self.changed: Callable[[], None] | None = None
         self._held: list[tuple[_Window, _Entry]] = []
 
     def __repr__(self) -> str:
@@ -54,22 +58,28 @@ class Full:
 class Limiter(Protocol):
     """Where each window of recent requests is kept.
 
-    ``take`` admits a call in every window it needs at once (returns its :class:`Slot`)
-    or in none (returns :class:`Full`); ``settle`` says the call's response arrived (its
-    units may then free ``period`` after now); ``release`` gives back a slot whose call
-    was never sent. Implementations must be safe against concurrent callers sharing
+    ``take`` admits a call in every window it needs at once (returns its :class:`Slot`,
+    whose units free ``period + margin`` after now) or in none (returns :class:`Full`).
+    Then, for the slot: ``sent`` says its request was written to a connection (its units
+    free no earlier than ``period + margin + hold`` after now); ``settle`` says the
+    attempt ended (they free ``period`` after now if an answer arrived, else ``period +
+    margin``, unless they free earlier already); ``release`` gives it back (the request
+    was never sent). Implementations must be safe against concurrent callers sharing
     them: :class:`LocalLimiter` (one event loop), ``RedisLimiter`` (any number of
     processes and hosts). Only ``take`` may raise (``LimiterUnavailableError``: nothing
-    was admitted).
+    was admitted); the other three never raise nor block: a shared store does its I/O
+    in the background and calls ``slot.changed()`` when done.
     """
 
     margin: float
 
     async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full: ...
 
-    async def settle(self, slot: Slot) -> None: ...
+    def sent(self, slot: Slot, hold: float = 0.0) -> None: ...
 
-    async def release(self, slot: Slot) -> None: ...
+    def settle(self, slot: Slot, answered: bool = True) -> None: ...
+
+    def release(self, slot: Slot) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -158,12 +168,18 @@ class LocalLimiter:
             held.append((window, entry))
         return slot
 
-    async def settle(self, slot: Slot) -> None:
+    def sent(self, slot: Slot, hold: float = 0.0) -> None:
         now = time.monotonic()
+        for window, entry in slot._held:
+            entry.expires = max(entry.expires, now + entry.period + self.margin + hold)
+            window.until = max(window.until, entry.expires)
+
+    def settle(self, slot: Slot, answered: bool = True) -> None:
+        now = time.monotonic() + (0.0 if answered else self.margin)
         for _, entry in slot._held:
             entry.expires = min(entry.expires, now + entry.period)
 
-    async def release(self, slot: Slot) -> None:
+    def release(self, slot: Slot) -> None:
         for window, entry in slot._held:
             window.entries = [e for e in window.entries if e is not entry]
         slot._held.clear()

@@ -7,8 +7,9 @@ account's buckets, ``okxasync:ip:<ip>:<bucket>`` for per-IP ones. Admission is o
 Lua script over every window of the call: drop freed units, then add the call's units
 to all of them if each has room, else add nothing and answer how long each full window
 needs. Settling (the response arrived) lowers the call's scores to ``now + period`` with
-``ZADD XX LT``. Needs Redis >= 6.2 and the ``redis`` extra (``pip install
-"okxasync[redis]"``).
+``ZADD XX LT``; a request written late (a new connection) raises them to ``now + period
++ margin`` with ``ZADD XX GT``. Both run in the background. Needs Redis >= 6.2 and the
+``redis`` extra (``pip install "okxasync[redis]"``).
 
 Failures: if Redis cannot be reached (or answers like something that is not Redis)
 when a call asks for its slot, nothing is sent and :class:`LimiterUnavailableError` is
@@ -22,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -63,15 +65,20 @@ end
 return {1}
 """
 
-# KEYS: the call's windows. ARGV: cost, token, then per window: period (us).
-_SETTLE = """
+# KEYS: the call's windows. ARGV: LT (settle: lower) or GT (sent: raise), cost, token,
+# then per window: the span (us) from now after which the units free.
+_MOVE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local cost, token = tonumber(ARGV[1]), ARGV[2]
+local how, cost, token = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 for i, key in ipairs(KEYS) do
-  local free = now + tonumber(ARGV[2 + i])
-  for u = 1, cost do redis.call('ZADD', key, 'XX', 'LT', free, token .. ':' .. u) end
+  local free = now + tonumber(ARGV[3 + i])
+  for u = 1, cost do redis.call('ZADD', key, 'XX', how, free, token .. ':' .. u) end
+  local at, ttl = math.floor(free / 1000) + 1000, redis.call('PTTL', key)
+  if how == 'GT' and ttl >= 0 and math.floor(now / 1000) + ttl < at then
+    redis.call('PEXPIREAT', key, at)
+  end
 end
 return 1
 """
@@ -144,19 +151,31 @@ class RedisLimiter:
             return slot
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
-    async def settle(self, slot: Slot) -> None:
-        periods = [round(rate.period * _MICROS) for _, rate in slot.needs]
-        await self._quietly("settle", self._eval(_SETTLE, slot, slot.cost, slot.token, *periods))
+    def sent(self, slot: Slot, hold: float = 0.0) -> None:
+        # One more round trip only when it matters (a hold, or a request written late):
+        # a small delay since admission is what ``margin`` is there for.
+        if not hold and time.monotonic() - slot.admitted < self.margin / 5:
+            return
+        self._move("sent", slot, "GT", self.margin + hold)
 
-    async def release(self, slot: Slot) -> None:
+    def settle(self, slot: Slot, answered: bool = True) -> None:
+        self._move("settle", slot, "LT", 0.0 if answered else self.margin)
+
+    def _move(self, what: str, slot: Slot, how: str, extra: float) -> None:
+        """Set the slot's units to free ``period + extra`` from now on the server's
+        clock, if that is later (``GT``) or earlier (``LT``) than now set."""
+        spans = [round((rate.period + extra) * _MICROS) for _, rate in slot.needs]
+        self._background(what, self._eval(_MOVE, slot, how, slot.cost, slot.token, *spans), slot)
+
+    def release(self, slot: Slot) -> None:
         members = [f"{slot.token}:{u}" for u in range(1, slot.cost + 1)]
         keys = [self._key(claim) for claim, _ in slot.needs]
-        await self._quietly("give back", self._zrem(keys, members))
+        self._background("give back", self._zrem(keys, members), slot)
 
     async def aclose(self) -> None:
-        """Finish pending give-backs, then close the connection pool; the next call
-        reconnects."""
-        if self._pending:
+        """Finish pending updates (settle, give back), then close the connection pool;
+        the next call reconnects."""
+        while self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         client, self._redis = self._redis, None
         if client is not None:
@@ -190,9 +209,14 @@ class RedisLimiter:
         except (RedisError, OSError) as exc:
             raise LimiterUnavailableError(f"give back failed ({type(exc).__name__})") from exc
 
-    async def _quietly(self, what: str, call: Any) -> None:
+    def _background(self, what: str, call: Coroutine[Any, Any, Any], slot: Slot) -> None:
+        task = asyncio.ensure_future(self._quietly(what, call, slot))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _quietly(self, what: str, call: Coroutine[Any, Any, Any], slot: Slot) -> None:
         """Await ``call``; a failure is logged and counted, never raised: the slot then
-        frees at its admission time plus ``period + margin``."""
+        frees at its admission time plus ``period + margin``. Then ``slot.changed()``."""
         try:
             await call
         except LimiterUnavailableError as exc:
@@ -202,6 +226,9 @@ class RedisLimiter:
                 what,
                 type(exc.__cause__).__name__,
             )
+        finally:
+            if slot.changed is not None:
+                slot.changed()
 
     def _client(self) -> Redis:
         if self._redis is None:
@@ -222,9 +249,7 @@ class RedisLimiter:
             return
         slot = call.result()
         if isinstance(slot, Slot):
-            task = asyncio.ensure_future(self.release(slot))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            self.release(slot)
 
 
 def _require_redis() -> None:

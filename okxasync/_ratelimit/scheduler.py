@@ -14,9 +14,13 @@ they free
 * ``period`` seconds after its response arrived (always safe: the server saw the request
   before the client saw the answer, and the next request reaches the server after the
   client sent it), or
-* ``period + margin`` seconds after admission, whichever comes first. This second rule
-  covers requests still in flight (or lost); it is safe as long as the one-way delay of
-  two requests ``count`` apart differs by less than ``margin``.
+* ``period + margin`` seconds after the request was written to a kept-alive connection
+  (or after admission, if it never was), whichever comes first. This second rule covers
+  requests still in flight (or lost); it is safe as long as the one-way delay of two
+  requests ``count`` apart differs by less than ``margin``. A request on a new
+  connection (the first of a burst, a fresh connection for a withdrawal) has no such
+  bound (the server may still be accepting it): its units wait for the answer, or for
+  ``period + margin`` after the attempt failed.
 
 A slot is spent once admitted: a request that then fails to send still counts (the server
 may have seen it); a call cancelled before it was admitted takes nothing.
@@ -36,9 +40,8 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
 from .local import Full, Limiter, LocalLimiter, Need, Slot
@@ -147,19 +150,22 @@ class Scheduler:
 
     Use ``async with scheduler.slot(claims, priority):`` around one send; the block's
     outcome tells the scheduler whether a response arrived and whether it was a
-    rejection. ``rates`` overrides a bucket's own rate by name. Cancelling a waiting
-    caller takes no slot and never blocks the callers behind it.
+    rejection. ``rates`` overrides a bucket's own rate by name; ``hold`` bounds how long
+    a request on a new connection keeps its units without an answer (the HTTP timeout).
+    Cancelling a waiting caller takes no slot and never blocks the callers behind it.
     """
 
-    def __init__(self, rates: Mapping[str, Rate], limiter: Limiter | None = None) -> None:
+    def __init__(
+        self, rates: Mapping[str, Rate], limiter: Limiter | None = None, hold: float = 10.0
+    ) -> None:
         self.limiter: Limiter = limiter if limiter is not None else LocalLimiter()
+        self.hold = hold
         self._rates = dict(rates)
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
         self._stats: dict[str, _BucketStats] = {}
         self._pump: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
         self._dirty = False
-        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def rates(self) -> Mapping[str, Rate]:
@@ -201,13 +207,23 @@ class Scheduler:
             yield slot
         except RateLimitError:
             self._rejected(slot)
-            self._settle(slot)
+            self._settle(slot, answered=True)
             raise
         except (APIError, ResponseError):
-            self._settle(slot)
+            self._settle(slot, answered=True)
+            raise
+        except BaseException:  # no answer (failed, cancelled): the server may have it
+            self._settle(slot, answered=False)
             raise
         else:
-            self._settle(slot)
+            self._settle(slot, answered=True)
+
+    def sent(self, slot: Slot, fresh: bool = False) -> None:
+        """``slot``'s request was just written to a connection: its units free no earlier
+        than ``period + margin`` from now, so a slow send does not eat the margin. On a
+        ``fresh`` (new) connection the server's delay is unknown: the units are held until
+        the attempt ends (at most ``hold`` seconds)."""
+        self.limiter.sent(slot, self.hold if fresh else 0.0)
 
     async def acquire(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
@@ -224,11 +240,6 @@ class Scheduler:
         slot = await self._queued(needs, cost, priority)
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
-
-    async def aclose(self) -> None:
-        """Wait for slots being settled or given back in the background."""
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     # -- waiting ---------------------------------------------------------------------
 
@@ -259,7 +270,7 @@ class Scheduler:
             future = waiter.future
             if future.done() and not future.cancelled():
                 if future.exception() is None:  # admitted in the same turn as the cancel
-                    self._spawn(self.limiter.release(future.result()))
+                    self.limiter.release(future.result())
             else:
                 future.cancel()
             self._poke()  # windows this caller kept closed may open for others
@@ -316,7 +327,8 @@ class Scheduler:
 
     def _hand_over(self, waiter: _Waiter, slot: Slot) -> None:
         if waiter.future.done():  # cancelled while the limiter was being asked
-            self._spawn(self.limiter.release(slot))
+            self.limiter.release(slot)
+            self._dirty = True
         else:
             waiter.future.set_result(slot)
 
@@ -361,25 +373,14 @@ class Scheduler:
 
     # -- after admission -----------------------------------------------------------------
 
-    def _settle(self, slot: Slot) -> None:
-        """The response arrived: let the limiter free the slot early, in the background
-        (a failure there is logged and counted by the limiter, never raised here)."""
-        self._spawn(self.limiter.settle(slot))
-
-    def _spawn(self, call: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(self._then_poke(call))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _then_poke(self, call: Coroutine[Any, Any, None]) -> None:
-        try:
-            await call
-        except Exception:  # a limiter must not raise here; never let it surface
-            logger.exception("rate limiter: settling or giving back a slot failed")
-        finally:
-            self._poke()
+    def _settle(self, slot: Slot, answered: bool) -> None:
+        """The attempt ended: the limiter may free the slot early (a shared store does so
+        in the background; a failure there is logged and counted, never raised)."""
+        self.limiter.settle(slot, answered)
+        self._poke()
 
     def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
+        slot.changed = self._poke
         now = time.monotonic()
         for claim, rate in slot.needs:
             stats = self._stats.get(claim.bucket.name)

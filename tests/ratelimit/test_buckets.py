@@ -208,9 +208,9 @@ async def test_the_emulator_enforces_keys_with_the_buckets_code() -> None:
 
 
 def test_every_keyed_bucket_of_an_endpoint_names_one_of_its_parameters() -> None:
-    from okxasync._endpoints import BY_ROUTE
+    from okxasync._endpoints import ALL
 
-    for endpoint in BY_ROUTE.values():
+    for endpoint in ALL:
         api_names = {param.api for param in endpoint.params.values()}
         for bucket in endpoint.buckets:
             assert set(bucket.key) <= api_names
