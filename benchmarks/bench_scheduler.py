@@ -54,7 +54,8 @@ import ccxt
 import results
 from ccxt.async_support.base.throttler import Throttler
 
-from okxasync import Client, Rate, RateLimitError
+from okxasync import Client, LocalLimiter, Rate, RateLimitError
+from okxasync._ratelimit import DEFAULT_MARGIN
 from okxasync._endpoints import funding as ep
 from okxasync._http.retry import RetryPolicy
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
@@ -169,6 +170,8 @@ class Keyed:
     rejected: list[float]
     seconds: float
     warmup: float
+    buckets: dict[str, int]  # rejections by the bucket that refused
+    margin: float
 
     def per_key(self) -> list[float]:
         """Each key's sustained throughput, % of its attainable 2 per second."""
@@ -189,7 +192,7 @@ class Keyed:
         return best
 
 
-async def run_keyed(seconds: float, jitter: float) -> Keyed:
+async def run_keyed(seconds: float, jitter: float, margin: float) -> Keyed:
     """The keyed run, with the emulator in a child process (its own CPU time does not
     delay the client's sends; arrival times share the system's monotonic clock)."""
     pipe = asyncio.subprocess.PIPE
@@ -200,22 +203,25 @@ async def run_keyed(seconds: float, jitter: float) -> Keyed:
     try:
         hello = json.loads(await child.stdout.readline())
         url = hello.pop("url")
-        start = await drive_keyed(url, hello, seconds)
+        start = await drive_keyed(url, hello, seconds, margin)
     finally:
         child.stdin.close()
     seen = json.loads(await child.stdout.read())
     await child.wait()
     by_key = {key: [t - start for t in times] for key, times in seen["by_key"].items()}
     rejected = [t - start for t in seen["rejected"]]
-    return Keyed(by_key, rejected, seconds, warmup=min(3.0, seconds / 5))
+    return Keyed(by_key, rejected, seconds, min(3.0, seconds / 5), seen["buckets"], margin)
 
 
-async def drive_keyed(url: str, credentials: dict[str, str], seconds: float) -> float:
+async def drive_keyed(
+    url: str, credentials: dict[str, str], seconds: float, margin: float
+) -> float:
     """``TASKS_PER_KEY`` tasks per key calling until ``seconds`` have passed; returns the
-    start time (default margin)."""
+    start time."""
     rates = {"funding": GROUP_RATE, "transfer": KEY_RATE}
-    no_retry = RetryPolicy(rate_limit_attempts=1)
-    client = Client(base_url=url, **credentials, rate_limits=rates, retry=no_retry)  # type: ignore[arg-type]
+    options = {"rate_limits": rates, "retry": RetryPolicy(rate_limit_attempts=1)}
+    limiter = LocalLimiter(margin=margin)
+    client = Client(base_url=url, **credentials, limiter=limiter, **options)  # type: ignore[arg-type]
     async with client:
         start = time.monotonic()
         deadline = start + seconds
@@ -246,7 +252,8 @@ def serve_keyed(jitter: float) -> None:
             if r.status == 200 and r.path == KEYED.path:
                 by_key.setdefault(r.query["ccy"], []).append(r.arrival)
         rejected = [r.arrival for r in fake.requests if r.status == 429]
-        print(json.dumps({"by_key": by_key, "rejected": rejected}), flush=True)
+        buckets = dict(fake.limits.rejections)
+        print(json.dumps({"by_key": by_key, "rejected": rejected, "buckets": buckets}), flush=True)
 
     asyncio.run(main())
 
@@ -263,7 +270,7 @@ def keyed_table(k: Keyed) -> str:
             f"| per key, median | {statistics.median(per_key):.1f} % |",
             f"| per key, highest | {max(per_key):.1f} % |",
             f"| group (all keys) | {k.group():.1f} % of 100 / s |",
-            f"| rejections (429) | {len(k.rejected)} |",
+            f"| rejections (429) | {len(k.rejected)} {k.buckets or ''} |",
             f"| busiest 1 s window, one key | {busiest_key} (limit {KEY_RATE.count}) |",
             f"| busiest 1 s window, group | {k.busiest(every, GROUP_RATE.period)} "
             f"(limit {GROUP_RATE.count}) |",
@@ -353,9 +360,9 @@ async def main() -> None:
         print(f"{name}: {outcome.sustained:.1f} %, {len(outcome.rejected)} rejections")
         outcomes.append(outcome)
     keyed = await run_keyed(args.seconds, args.jitter)
-    print(
-        f"keyed: lowest key {min(keyed.per_key()):.1f} %, median {statistics.median(keyed.per_key()):.1f}, {len(keyed.rejected)} rejections"
-    )
+    lowest, median = min(keyed.per_key()), statistics.median(keyed.per_key())
+    print(f"keyed: per key {lowest:.1f} % lowest, {median:.1f} % median; ", end="")
+    print(f"{len(keyed.rejected)} rejections")
     chart(outcomes, results.HERE / "scheduler_windows.png")
     keyed_chart(keyed, results.HERE / "scheduler_keyed.png")
     results.write_section("scheduler", report(outcomes, keyed, args.seconds, args.jitter))
