@@ -172,7 +172,10 @@ async def test_direct_calls_go_ahead_of_pages_across_layered_buckets() -> None:
     assert order.index(22) > order.index(5)
     # ...and once the key frees, 22 takes the next funding slot before the pages left.
     assert order.index(22) < order.index(7)
-    assert [n for n in order if n < 20] == list(range(1, 9))  # FIFO among the pages
+    # FIFO among the pages (two admitted together may arrive swapped by the jitter).
+    pages_order = [n for n in order if n < 20]
+    assert sorted(pages_order) == list(range(1, 9))
+    assert all(abs(n - place) <= 1 for place, n in enumerate(pages_order, 1))
     assert order[-1] == 31  # background reconciliation goes last
     assert e.fake.rejections == 0
 
