@@ -55,9 +55,9 @@ import results
 from ccxt.async_support.base.throttler import Throttler
 
 from okxasync import Client, LocalLimiter, Rate, RateLimitError
-from okxasync._ratelimit import DEFAULT_MARGIN
 from okxasync._endpoints import funding as ep
 from okxasync._http.retry import RetryPolicy
+from okxasync._ratelimit import DEFAULT_MARGIN
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
 from okxasync.testing import FakeExchange
 
@@ -178,9 +178,11 @@ class Keyed:
         high = self.seconds - self.warmup
         return [sustained(t, self.warmup, high, KEY_RATE) for t in self.by_key.values()]
 
+    def every(self) -> list[float]:
+        return [t for times in self.by_key.values() for t in times]
+
     def group(self) -> float:
-        every = [t for times in self.by_key.values() for t in times]
-        return sustained(every, self.warmup, self.seconds - self.warmup, GROUP_RATE)
+        return sustained(self.every(), self.warmup, self.seconds - self.warmup, GROUP_RATE)
 
     def busiest(self, times: list[float], period: float) -> int:
         times = sorted(times)
@@ -258,24 +260,27 @@ def serve_keyed(jitter: float) -> None:
     asyncio.run(main())
 
 
-def keyed_table(k: Keyed) -> str:
-    per_key = k.per_key()
-    every = [t for times in k.by_key.values() for t in times]
-    busiest_key = max(k.busiest(t, KEY_RATE.period) for t in k.by_key.values())
-    return "\n".join(
-        [
-            "| measure | value |",
-            "|---|---|",
-            f"| per key, lowest | {min(per_key):.1f} % of 2 / s |",
-            f"| per key, median | {statistics.median(per_key):.1f} % |",
-            f"| per key, highest | {max(per_key):.1f} % |",
-            f"| group (all keys) | {k.group():.1f} % of 100 / s |",
-            f"| rejections (429) | {len(k.rejected)} {k.buckets or ''} |",
-            f"| busiest 1 s window, one key | {busiest_key} (limit {KEY_RATE.count}) |",
-            f"| busiest 1 s window, group | {k.busiest(every, GROUP_RATE.period)} "
-            f"(limit {GROUP_RATE.count}) |",
-        ]
-    )
+def keyed_table(runs: list[Keyed]) -> str:
+    """One column per run (margin)."""
+    rows: list[tuple[str, list[str]]] = [
+        ("per key, lowest (% of 2 / s)", [f"{min(k.per_key()):.1f} %" for k in runs]),
+        ("per key, median", [f"{statistics.median(k.per_key()):.1f} %" for k in runs]),
+        ("per key, highest", [f"{max(k.per_key()):.1f} %" for k in runs]),
+        ("group, all keys (% of 100 / s)", [f"{k.group():.1f} %" for k in runs]),
+        ("rejections (429), by bucket", [f"{len(k.rejected)} {k.buckets or ''}" for k in runs]),
+        (
+            f"busiest 1 s window, one key (limit {KEY_RATE.count})",
+            [str(max(k.busiest(t, KEY_RATE.period) for t in k.by_key.values())) for k in runs],
+        ),
+        (
+            f"busiest 1 s window, group (limit {GROUP_RATE.count})",
+            [str(k.busiest(k.every(), GROUP_RATE.period)) for k in runs],
+        ),
+    ]
+    head = "| measure | " + " | ".join(f"margin {k.margin * 1000:.0f} ms" for k in runs) + " |"
+    lines = [head, "|---|" + "---|" * len(runs)]
+    lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
+    return "\n".join(lines)
 
 
 def keyed_chart(k: Keyed, path: Path) -> None:
@@ -359,16 +364,22 @@ async def main() -> None:
         outcome = await run(name, gate, args.seconds, args.jitter)
         print(f"{name}: {outcome.sustained:.1f} %, {len(outcome.rejected)} rejections")
         outcomes.append(outcome)
-    keyed = await run_keyed(args.seconds, args.jitter)
-    lowest, median = min(keyed.per_key()), statistics.median(keyed.per_key())
-    print(f"keyed: per key {lowest:.1f} % lowest, {median:.1f} % median; ", end="")
-    print(f"{len(keyed.rejected)} rejections")
+    keyed = []
+    for margin in (DEFAULT_MARGIN, 0.1):
+        one = await run_keyed(args.seconds, args.jitter, margin)
+        lowest, median = min(one.per_key()), statistics.median(one.per_key())
+        print(
+            f"keyed, margin {margin}: per key {lowest:.1f} % lowest, {median:.1f} % median; ",
+            end="",
+        )
+        print(f"{len(one.rejected)} rejections")
+        keyed.append(one)
     chart(outcomes, results.HERE / "scheduler_windows.png")
-    keyed_chart(keyed, results.HERE / "scheduler_keyed.png")
+    keyed_chart(keyed[0], results.HERE / "scheduler_keyed.png")
     results.write_section("scheduler", report(outcomes, keyed, args.seconds, args.jitter))
 
 
-def report(outcomes: list[Outcome], keyed: Keyed, seconds: float, jitter: float) -> str:
+def report(outcomes: list[Outcome], keyed: list[Keyed], seconds: float, jitter: float) -> str:
     return f"""## Scheduler
 
 `python benchmarks/bench_scheduler.py` — {WORKERS} tasks calling `funding.balances()` for
