@@ -297,6 +297,8 @@ class Scheduler:
                     return
                 if not self._dirty:
                     await self._sleep(delay)
+        except Exception as exc:  # a bug: every waiter gets it, nothing is left unobserved
+            self._fail_all(exc)
         except BaseException as exc:
             self._fail_all(exc)
             raise
@@ -363,11 +365,13 @@ class Scheduler:
             for waiter in queue:
                 if waiter.future.done():
                     continue
-                if isinstance(exc, LimiterUnavailableError):
+                if isinstance(exc, LimiterUnavailableError):  # one error object per caller
                     error = LimiterUnavailableError(str(exc))
                     error.__cause__ = exc.__cause__
                     waiter.future.set_exception(error)
-                else:
+                elif isinstance(exc, Exception):  # a bug: let every caller see it
+                    waiter.future.set_exception(exc)
+                else:  # the loop is shutting down
                     waiter.future.cancel()
             queue.clear()
 

@@ -286,3 +286,16 @@ def test_a_bucket_keyed_by_a_field_the_endpoint_lacks_fails_at_definition() -> N
             record=okxasync.Balance,
             retry_safe=True,
         )
+
+
+async def test_a_cold_burst_on_new_connections_does_not_overrun_the_window() -> None:
+    """The first requests open new connections and the server takes up to 0.3 s to see
+    them: their slots wait for their answers (not ``period + margin`` after admission), so
+    the next wave cannot arrive within the window of the first."""
+    rate = Rate(3, 0.5)
+    fake = FakeExchange(seed=3, rate_limits={"funding": rate}, jitter=0.3)
+    async with fake, client_for(fake, rate_limits={"funding": rate}) as client:
+        await asyncio.gather(*(client.funding.balances() for _ in range(6)))
+        stats = client.rate_limit_stats()["funding"]
+    assert fake.rejections == 0 and stats.rejected == 0
+    assert_within(fake, "funding", rate)
