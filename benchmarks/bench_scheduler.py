@@ -283,28 +283,33 @@ def keyed_table(runs: list[Keyed]) -> str:
     return "\n".join(lines)
 
 
-def keyed_chart(k: Keyed, path: Path) -> None:
+def keyed_chart(runs: list[Keyed], path: Path) -> None:
+    """Top: the group's requests per trailing 1 s; bottom: each key's throughput; one
+    colour per run (margin)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2))
-    every = sorted(t for times in k.by_key.values() for t in times)
-    steps = [i * 0.02 for i in range(int(k.seconds / 0.02))]
-    counts = [sum(1 for t in every if s - GROUP_RATE.period < t <= s) for s in steps]
-    top.step(steps, counts, where="post", label="group: requests in trailing 1 s")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.6))
+    width = 0.8 / len(runs)
+    for n, k in enumerate(runs):
+        label = f"margin {k.margin * 1000:.0f} ms, {len(k.rejected)} rejections"
+        every = sorted(k.every())
+        steps = [i * 0.02 for i in range(int(k.seconds / 0.02))]
+        counts = [sum(1 for t in every if s - GROUP_RATE.period < t <= s) for s in steps]
+        top.step(steps, counts, where="post", label=label)
+        bars = [i + (n - (len(runs) - 1) / 2) * width for i in range(KEYS)]
+        bottom.bar(bars, k.per_key(), width=width, label=label)
     top.axhline(GROUP_RATE.count, color="red", linestyle="--", label="group limit (100 / 1 s)")
     top.set_ylim(0, GROUP_RATE.count * 1.15)
-    top.set_ylabel("requests")
+    top.set_ylabel("group requests, trailing 1 s")
     top.set_xlabel("seconds since start")
     top.legend(loc="lower right", fontsize="small")
-    per_key = k.per_key()
-    bottom.bar(range(len(per_key)), per_key)
     bottom.axhline(97, color="red", linestyle="--", label="goal 97 %")
     bottom.set_ylim(80, 102)
     bottom.set_ylabel("% of 2 / s")
-    bottom.set_xlabel(f"key (50 keys, {len(k.rejected)} rejections)")
+    bottom.set_xlabel(f"key ({KEYS} keys)")
     bottom.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -375,7 +380,7 @@ async def main() -> None:
         print(f"{len(one.rejected)} rejections")
         keyed.append(one)
     chart(outcomes, results.HERE / "scheduler_windows.png")
-    keyed_chart(keyed[0], results.HERE / "scheduler_keyed.png")
+    keyed_chart(keyed, results.HERE / "scheduler_keyed.png")
     results.write_section("scheduler", report(outcomes, keyed, args.seconds, args.jitter))
 
 
@@ -417,6 +422,20 @@ group, 0..{jitter * 1000:.0f} ms jitter), rejections not retried. Attainable per
 {keyed_table(keyed)}
 
 ![keyed run: group window and per-key throughput](scheduler_keyed.png)
+
+- Each key's figure rests on about 48 requests in 24 s, so it moves by about 2 % per
+  request; the median is the steadier figure.
+- With the default 50 ms margin the emulator rejected 62 requests, all on a key's bucket.
+  Each followed a request whose answer took more than 50 ms (its unit then freed 1 s +
+  50 ms after it was written) and which the emulator saw more than 50 ms after it was
+  written: the emulator is a separate process on the same 2 shared cores, and other work
+  kept the load average near 4.5 during the run, so a process often waited that long
+  for a core. The margin's assumption (two requests `count` apart reach the server with
+  delays differing by less than the margin) did not hold on this host; an earlier run
+  of the same code, minutes before, had 23 such rejections. With `margin=0.1` there were
+  none, at 97 % per key (median) and 97 % of the group's rate. The single-bucket run
+  above, at 6 requests per second, keeps its answers under 50 ms and needs no more.
+  On a host whose event loop or network can stall longer than 50 ms, raise the margin.
 """
 
 
