@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 
 from okxasync import Rate
+from okxasync._endpoints import find
 from okxasync.testing import FakeExchange, RecordedRequest
 
-GROUP_PREFIX = {"funding": "/api/v5/asset/", "otc": "/api/v5/otc/"}
+
+def accepted(fake: FakeExchange, bucket: str) -> list[RecordedRequest]:
+    """The accepted requests of the endpoints that spend ``bucket`` (by the client's own
+    endpoint table), in arrival order."""
+    return [r for r in fake.requests if r.status == 200 and bucket in _buckets(r)]
 
 
-def accepted(fake: FakeExchange, group: str) -> list[RecordedRequest]:
-    """The requests of ``group`` the emulator accepted, in arrival order."""
-    prefix = GROUP_PREFIX[group]
-    return [r for r in fake.requests if r.path.startswith(prefix) and r.status == 200]
+def _buckets(request: RecordedRequest) -> set[str]:
+    endpoint = find(request.method, request.path)
+    return set() if endpoint is None else {b.name for b in endpoint.buckets}
 
 
 def assert_within(fake: FakeExchange, group: str, rate: Rate) -> None:

@@ -28,7 +28,7 @@ class ConvertApi(Namespace):
     async def currencies(self) -> list[m.ConvertCurrency]:
         """The currencies Convert trades.
 
-        `GET /api/v5/asset/convert/currencies` · rate bucket `funding` (6 / s) ·
+        `GET /api/v5/asset/convert/currencies` · rate bucket `convert` (6 / s) ·
         Permission: Read
 
         Returns:
@@ -47,7 +47,7 @@ class ConvertApi(Namespace):
     async def currency_pair(self, *, from_ccy: str, to_ccy: str) -> m.ConvertPair:
         """The pair converting `from_ccy` to `to_ccy`, with its size limits.
 
-        `GET /api/v5/asset/convert/currency-pair` · rate bucket `funding` (6 / s) ·
+        `GET /api/v5/asset/convert/currency-pair` · rate bucket `convert` (6 / s) ·
         Permission: Read
 
         Args:
@@ -84,8 +84,8 @@ class ConvertApi(Namespace):
     ) -> m.ConvertQuote:
         """A quote, valid until `quote.expires_at` and tradable once with `trade`.
 
-        `POST /api/v5/asset/convert/estimate-quote` · rate bucket `funding` (and 10 / s,
-        1 per 5 s per pair) · Permission: Trade
+        `POST /api/v5/asset/convert/estimate-quote` · rate buckets `convert-quote` (10 / s)
+        and `convert-quote-pair` (1 per 5 s per pair) · Permission: Trade
 
         Args:
             base_ccy: The pair's base currency, e.g. `"BTC"`.
@@ -137,8 +137,8 @@ class ConvertApi(Namespace):
     ) -> m.ConvertTrade:
         """Trade a quote, sent exactly once.
 
-        `POST /api/v5/asset/convert/trade` · rate bucket `funding` (and 10 / s, 1 per 5 s
-        per side) · Permission: Trade
+        `POST /api/v5/asset/convert/trade` · rate buckets `convert-trade` (10 / s) and
+        `convert-trade-side` (1 per 5 s per side) · Permission: Trade
 
         `cl_t_req_id` is the idempotency key. An ambiguous answer is resolved by looking the
         trade up in the history by it (`GET /api/v5/asset/convert/history`), never by
@@ -225,7 +225,7 @@ class ConvertApi(Namespace):
     ) -> list[m.ConvertTrade]:
         """One page of Convert trades, newest first.
 
-        `GET /api/v5/asset/convert/history` · rate bucket `funding` (6 / s) ·
+        `GET /api/v5/asset/convert/history` · rate bucket `convert` (6 / s) ·
         Permission: Read
 
         Args:
@@ -269,7 +269,7 @@ class ConvertApi(Namespace):
         """Every Convert trade with `since <= ts < until`, each exactly once, newest first
         (same-millisecond page boundaries included); arguments are validated now.
 
-        `GET /api/v5/asset/convert/history` · rate bucket `funding` (6 / s) ·
+        `GET /api/v5/asset/convert/history` · rate bucket `convert` (6 / s) ·
         Permission: Read
 
         Args:

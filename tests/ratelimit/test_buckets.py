@@ -222,3 +222,37 @@ def test_every_keyed_bucket_of_an_endpoint_names_one_of_its_parameters() -> None
     with pytest.raises(ValueError, match="keyed by"):
         TRANSFER.claim()
     assert Bucket("x", Rate(1, 1.0), key=("a", "b")).claim("1", "2").label == "x[1/2]"
+
+
+async def test_real_transfers_and_quotes_keep_their_keyed_buckets() -> None:
+    """The transfer and estimate-quote endpoints themselves: a storm over two currencies
+    and two pairs plus funding reads, against the emulator enforcing their own buckets."""
+    rates = {
+        "funding": Rate(6, 0.25),
+        "transfer": Rate(2, 0.25),
+        "convert-quote": Rate(3, 0.25),
+        "convert-quote-pair": Rate(1, 0.25),
+    }
+    fake = FakeExchange(seed=0, rate_limits=rates, jitter=0.01)
+    async with fake, Client(base_url=fake.url, rate_limits=rates, **fake.credentials) as client:
+        moves = [
+            client.funding.transfer(ccy=ccy, amt=Decimal("0.001"), from_="6", to="18")
+            for ccy in ("BTC", "USDT") * 4
+        ]
+        quotes = [
+            client.convert.estimate_quote(
+                base_ccy=base, quote_ccy="USDT", side="buy", rfq_sz=Decimal(10), rfq_sz_ccy="USDT"
+            )
+            for base in ("BTC", "ETH") * 3
+        ]
+        reads = [client.funding.balances() for _ in range(4)]
+        await asyncio.gather(*moves, *quotes, *reads)
+        stats = client.rate_limit_stats()
+    assert fake.rejections == 0
+    transfer, quote = "/api/v5/asset/transfer", "/api/v5/asset/convert/estimate-quote"
+    assert len(accepted_in(fake, "POST", transfer)) == 8
+    assert_keys_within(fake, "POST", transfer, ("ccy",), rates["transfer"])
+    assert_keys_within(fake, "POST", quote, ("baseCcy", "quoteCcy"), rates["convert-quote-pair"])
+    assert_within(fake, "funding", rates["funding"])
+    assert {k: v.sent for k, v in stats["transfer"].keys.items()} == {"BTC": 4, "USDT": 4}
+    assert set(stats["convert-quote-pair"].keys) == {"BTC/USDT", "ETH/USDT"}
