@@ -19,11 +19,15 @@ Need = tuple[Claim, Rate]
 
 
 class Slot:
-    """One admitted call's place in each of its windows (``cost`` units in each).
+    """One admitted call's place in each of its windows (`cost` units in each).
 
-    ``needs`` are the windows held; ``token`` names the slot in a shared store;
-    ``admitted`` is when it was taken (``time.monotonic()``); ``changed`` (set by the
-    scheduler) is called by a shared store once a background update of the slot is done.
+    `admitted` is when it was taken (`time.monotonic()`); `changed` (set by the scheduler)
+    is called by a shared store once a background update of the slot is done.
+
+    Args:
+        needs: The windows held: each a claim (bucket and key) and the rate in force.
+        cost: Units held in each window.
+        token: Names the slot in a shared store (a random one when empty).
     """
 
     __slots__ = ("_held", "admitted", "changed", "cost", "needs", "token")
@@ -73,15 +77,48 @@ class Limiter(Protocol):
 
     margin: float
 
-    async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full: ...
+    async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
+        """Admit a call in every window it needs, or in none.
 
-    def sent(self, slot: Slot, hold: float = 0.0) -> None: ...
+        Args:
+            needs: The call's windows and the rate in force for each.
+            cost: Units the call takes in each window.
 
-    def settle(self, slot: Slot, answered: bool = True) -> None: ...
+        Returns:
+            The call's [`Slot`][okxasync.Slot] when admitted, else a `Full` saying how
+            long each full window needs.
 
-    def release(self, slot: Slot) -> None: ...
+        Raises:
+            LimiterUnavailableError: A shared store cannot be asked (nothing admitted).
+        """
 
-    async def aclose(self) -> None: ...
+    def sent(self, slot: Slot, hold: float = 0.0) -> None:
+        """Say that the slot's request was written: its units free no earlier than
+        `period + margin + hold` from now.
+
+        Args:
+            slot: A slot `take` returned.
+            hold: Extra seconds to keep the units (a request on a new connection).
+        """
+
+    def settle(self, slot: Slot, answered: bool = True) -> None:
+        """Say that the slot's attempt ended: its units free `period` from now if it was
+        answered, else `period + margin`, unless they free earlier already.
+
+        Args:
+            slot: A slot `take` returned.
+            answered: Whether a response arrived.
+        """
+
+    def release(self, slot: Slot) -> None:
+        """Give the slot back: its request was never sent.
+
+        Args:
+            slot: A slot `take` returned.
+        """
+
+    async def aclose(self) -> None:
+        """Release connections; the limiter stays usable (it reconnects)."""
 
 
 class _Entry:
@@ -124,9 +161,14 @@ class LocalLimiter:
     """The in-process window store (the default). Share one instance between several
     ``Client`` objects of one account in one event loop to give them one budget.
 
-    ``margin`` is the safety margin in seconds (see :data:`DEFAULT_MARGIN`). A keyed
-    window is created on first use and forgotten once every unit in it has expired, so
-    memory follows the windows in use, not the keys ever seen.
+    A keyed window is created on first use and forgotten once every unit in it has
+    expired, so memory follows the windows in use, not the keys ever seen.
+
+    Args:
+        margin: The safety margin in seconds (default 0.05): see the rate-limit guide.
+
+    Raises:
+        ValidationError: `margin` is negative or not a number.
     """
 
     def __init__(self, margin: float = DEFAULT_MARGIN) -> None:
@@ -138,10 +180,23 @@ class LocalLimiter:
         return f"LocalLimiter(margin={self.margin!r})"
 
     def window_count(self) -> int:
-        """How many windows (bucket and key) are held now."""
+        """How many windows (bucket and key) are held now.
+
+        Returns:
+            The number of windows in memory.
+        """
         return sum(len(windows) for windows in self._windows.values())
 
     async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
+        """As [`Limiter.take`][okxasync.Limiter.take]. Never raises.
+
+        Args:
+            needs: The call's windows and the rate in force for each.
+            cost: Units the call takes in each window.
+
+        Returns:
+            The call's slot, or `Full`.
+        """
         now = time.monotonic()
         found = []
         full = False
@@ -169,17 +224,34 @@ class LocalLimiter:
         return slot
 
     def sent(self, slot: Slot, hold: float = 0.0) -> None:
+        """As [`Limiter.sent`][okxasync.Limiter.sent].
+
+        Args:
+            slot: A slot `take` returned.
+            hold: Extra seconds to keep the units.
+        """
         now = time.monotonic()
         for window, entry in slot._held:
             entry.expires = max(entry.expires, now + entry.period + self.margin + hold)
             window.until = max(window.until, entry.expires)
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
+        """As [`Limiter.settle`][okxasync.Limiter.settle].
+
+        Args:
+            slot: A slot `take` returned.
+            answered: Whether a response arrived.
+        """
         now = time.monotonic() + (0.0 if answered else self.margin)
         for _, entry in slot._held:
             entry.expires = min(entry.expires, now + entry.period)
 
     def release(self, slot: Slot) -> None:
+        """As [`Limiter.release`][okxasync.Limiter.release].
+
+        Args:
+            slot: A slot `take` returned.
+        """
         for window, entry in slot._held:
             window.entries = [e for e in window.entries if e is not entry]
         slot._held.clear()

@@ -89,14 +89,24 @@ _MICROS = 1_000_000
 class RedisLimiter:
     """Keeps every rate-limit window in Redis so several processes share one budget.
 
-    ``RedisLimiter("redis://127.0.0.1:6379/0", account="main")``: every client of the same
-    OKX account (UserID), in any process on any host, must use the same ``url`` and
-    ``account``. Per-IP buckets are shared by the processes that give the same ``ip``
-    (default: this host's name). ``margin`` is the safety margin in seconds (see
-    ``DEFAULT_MARGIN``); ``timeout`` bounds each Redis call. A call raises
-    :class:`LimiterUnavailableError` when Redis is unreachable as it asks for its slot
-    (the request is then not sent). ``settle_failures`` counts slots whose settling or
-    give-back failed after admission (logged; the call's outcome is unaffected).
+    `RedisLimiter("redis://127.0.0.1:6379/0", account="main")`: every client of the same
+    OKX account (UserID), in any process on any host, must use the same `url` and
+    `account`. A call raises [`LimiterUnavailableError`][okxasync.LimiterUnavailableError]
+    when Redis is unreachable as it asks for its slot (the request is then not sent).
+    `settle_failures` counts slots whose update failed after admission (logged; the
+    call's outcome is unaffected).
+
+    Args:
+        url: The Redis URL (`redis://`, `rediss://` or `unix://`).
+        account: Names the account's budget; the same for every process of the account.
+        margin: The safety margin in seconds (default 0.05).
+        timeout: Seconds each Redis call may take.
+        prefix: The first part of every key.
+        ip: Names this host's IP for per-IP buckets (default: the host name).
+
+    Raises:
+        ValidationError: An empty `account`, a bad `url`, `margin` or `timeout`.
+        ImportError: redis-py is not installed (the `redis` extra).
     """
 
     def __init__(
@@ -129,6 +139,18 @@ class RedisLimiter:
         return f"RedisLimiter({_safe_url(self.url)!r}, account={self.account!r})"
 
     async def take(self, needs: Sequence[Need], cost: int) -> Slot | Full:
+        """As [`Limiter.take`][okxasync.Limiter.take], in one Lua script on the server.
+
+        Args:
+            needs: The call's windows and the rate in force for each.
+            cost: Units the call takes in each window.
+
+        Returns:
+            The call's slot, or `Full`.
+
+        Raises:
+            LimiterUnavailableError: Redis cannot be asked (nothing admitted or sent).
+        """
         slot = Slot(needs, cost)
         call = asyncio.ensure_future(self._take(slot))
         try:
@@ -152,6 +174,12 @@ class RedisLimiter:
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
     def sent(self, slot: Slot, hold: float = 0.0) -> None:
+        """As [`Limiter.sent`][okxasync.Limiter.sent], in the background.
+
+        Args:
+            slot: A slot `take` returned.
+            hold: Extra seconds to keep the units.
+        """
         # One more round trip only when it matters (a hold, or a request written late):
         # a small delay since admission is what ``margin`` is there for.
         if not hold and time.monotonic() - slot.admitted < self.margin / 5:
@@ -159,6 +187,12 @@ class RedisLimiter:
         self._move("sent", slot, "GT", self.margin + hold)
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
+        """As [`Limiter.settle`][okxasync.Limiter.settle], in the background.
+
+        Args:
+            slot: A slot `take` returned.
+            answered: Whether a response arrived.
+        """
         self._move("settle", slot, "LT", 0.0 if answered else self.margin)
 
     def _move(self, what: str, slot: Slot, how: str, extra: float) -> None:
@@ -168,6 +202,11 @@ class RedisLimiter:
         self._background(what, self._eval(_MOVE, slot, how, slot.cost, slot.token, *spans), slot)
 
     def release(self, slot: Slot) -> None:
+        """As [`Limiter.release`][okxasync.Limiter.release], in the background.
+
+        Args:
+            slot: A slot `take` returned.
+        """
         members = [f"{slot.token}:{u}" for u in range(1, slot.cost + 1)]
         keys = [self._key(claim) for claim, _ in slot.needs]
         self._background("give back", self._zrem(keys, members), slot)

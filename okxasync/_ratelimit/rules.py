@@ -59,7 +59,18 @@ Scope = Literal["account", "ip"]
 
 @dataclass(frozen=True)
 class Rate:
-    """At most ``count`` units (requests, unless a call costs more) in any ``period`` s."""
+    """A rate limit: at most `count` units (requests, unless a call costs more) in any
+    window of `period` seconds.
+
+    `Client(rate_limits={"otc": Rate(1, 2.0)})` overrides a bucket's rate, by name.
+
+    Attributes:
+        count: Units allowed per window, at least 1.
+        period: The window, in seconds (positive).
+
+    Raises:
+        ValidationError: `count` is not an int of at least 1, or `period` is not positive.
+    """
 
     count: int
     period: float

@@ -59,13 +59,16 @@ KEY_STATS = 1000
 class RateLimitStats:
     """Counters for one bucket (or one key of it) since the client was created.
 
-    ``sent``: calls admitted (including retries and sends that failed); ``rejected``:
-    server rate-limit answers (50011 / 58102 / HTTP 429) to calls holding it;
-    ``wait_total`` and ``wait_max``: seconds callers spent waiting for a slot;
-    ``waiting``: callers queued now; ``peak``: the most units this client admitted
-    within one ``period`` (for a keyed bucket: in one key's window). ``keys``: the same
-    per key of a keyed bucket (``"BTC"``, ``"BTC/USDT"``), for the most recently used
-    :data:`KEY_STATS` keys.
+    Attributes:
+        sent: Calls admitted (including retries and sends that failed).
+        rejected: Server rate-limit answers (50011 / 58102 / HTTP 429) to calls holding it.
+        wait_total: Seconds callers spent waiting for a slot, in total.
+        wait_max: The longest such wait, in seconds.
+        waiting: Callers queued now.
+        peak: The most units this client admitted within one `period` (for a keyed
+            bucket: in one key's window).
+        keys: The same per key of a keyed bucket (`"BTC"`, `"BTC/USDT"`), for the most
+            recently used 1,000 keys.
     """
 
     sent: int = 0

@@ -84,8 +84,8 @@ class ConvertApi(Namespace):
     ) -> m.ConvertQuote:
         """A quote, valid until `quote.expires_at` and tradable once with `trade`.
 
-        `POST /api/v5/asset/convert/estimate-quote` · rate buckets `convert-quote` (10 / s)
-        and `convert-quote-pair` (1 per 5 s per pair) · Permission: Trade
+        `POST /api/v5/asset/convert/estimate-quote` · rate bucket `convert-quote` (10 / s;
+        and `convert-quote-pair`: 1 per 5 s per pair) · Permission: Trade
 
         Args:
             base_ccy: The pair's base currency, e.g. `"BTC"`.
@@ -137,8 +137,8 @@ class ConvertApi(Namespace):
     ) -> m.ConvertTrade:
         """Trade a quote, sent exactly once.
 
-        `POST /api/v5/asset/convert/trade` · rate buckets `convert-trade` (10 / s) and
-        `convert-trade-side` (1 per 5 s per side) · Permission: Trade
+        `POST /api/v5/asset/convert/trade` · rate bucket `convert-trade` (10 / s; and
+        `convert-trade-side`: 1 per 5 s per side) · Permission: Trade
 
         `cl_t_req_id` is the idempotency key. An ambiguous answer is resolved by looking the
         trade up in the history by it (`GET /api/v5/asset/convert/history`), never by

@@ -32,7 +32,7 @@ class FundingMoves(Namespace):
     ) -> m.Transfer:
         """Move funds between accounts, sent exactly once.
 
-        `POST /api/v5/asset/transfer` · rate buckets `funding` and `transfer` (2 requests
+        `POST /api/v5/asset/transfer` · rate bucket `funding` (and `transfer`: 2 requests
         / s per currency) · Permission: Trade
 
         A client id is always sent. An ambiguous answer (timeout, lost connection, HTTP 5xx)
@@ -174,8 +174,8 @@ class FundingMoves(Namespace):
     ) -> list[m.DepositWithdrawStatus]:
         """Detailed progress and ETA of a withdrawal or a deposit.
 
-        `GET /api/v5/asset/deposit-withdraw-status` · rate buckets `funding` and
-        `deposit-withdraw-status` (1 request / 2 s) · Permission: Read
+        `GET /api/v5/asset/deposit-withdraw-status` · rate bucket `funding` (and
+        `deposit-withdraw-status`: 1 request / 2 s) · Permission: Read
 
         Args:
             wd_id: A withdrawal's id (exactly one of `wd_id` / `tx_id`).
