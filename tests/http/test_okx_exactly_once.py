@@ -22,12 +22,14 @@ from okxasync import (
     Transfer,
     TransportError,
 )
+from okxasync._ratelimit import BUCKETS
 from okxasync.testing import FakeExchange, Faults
 
 FAST = RetryPolicy(
     attempts=8, initial_delay=0.01, max_delay=0.05, deadline=20.0, lookups=2, lookup_interval=0.05
 )
-WIDE = {"funding": Rate(200, 1.0), "otc": Rate(100, 1.0)}
+#: Every bucket wide (these tests are about outcomes, not limits).
+WIDE = {name: Rate(200, 1.0) for name in BUCKETS}
 TRANSFER = "/api/v5/asset/transfer"
 TRANSFER_STATE = "/api/v5/asset/transfer-state"
 TRADE = "/api/v5/asset/convert/trade"
