@@ -86,11 +86,11 @@ class FakeExchange:
             closed with 4004.
         ws_faults: WebSocket faults to inject ([`WsFaults`][okxasync.testing.WsFaults];
             assign `fake.ws_faults` to change them while serving).
+        buckets: Replace the buckets of some `(method, path)` routes, e.g.
+            `{("GET", "/api/v5/asset/bills"): (FUNDING, my_keyed_bucket)}`.
 
     The business WebSocket is served at `fake.ws_url`; `fake.ws` is its `BusinessSocket`
     (counters, `close_all(code)`, `refused_channels`).
-        buckets: Replace the buckets of some `(method, path)` routes, e.g.
-            `{("GET", "/api/v5/asset/bills"): (FUNDING, my_keyed_bucket)}`.
     """
 
     def __init__(
