@@ -96,3 +96,29 @@ def test_one_client_under_several_asyncio_runs() -> None:
         assert asyncio.run(use(client)) is client
     del client
     gc.collect()
+
+
+def test_one_client_under_several_asyncio_runs_when_calls_wait_for_slots() -> None:
+    """The same, with the window full: callers queue in the rate-limit scheduler in each
+    loop (its waits must not be bound to the first loop)."""
+    port = 0
+    tight = {"funding": Rate(2, 0.3)}
+
+    async def use(client: Client | None) -> Client:
+        nonlocal port
+        async with FakeExchange(port=port) as fake:
+            port = int(fake.url.rsplit(":", 1)[1])
+            client = client or Client(base_url=fake.url, rate_limits=tight, **fake.credentials)
+            results = await asyncio.gather(*(client.funding.balances() for _ in range(5)))
+            assert all(results)
+            assert client.rate_limit_stats()["funding"].waiting == 0  # nobody left queued
+            return client
+
+    client = asyncio.run(use(None))
+    for _ in range(2):
+        assert asyncio.run(use(client)) is client
+    stats = client.rate_limit_stats()["funding"]
+    assert stats.sent == 15
+    assert stats.wait_max > 0  # the window was full: callers did wait, in every loop
+    del client
+    gc.collect()
