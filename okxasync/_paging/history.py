@@ -53,6 +53,7 @@ def iter_time_paged(
     until: object,
     page_size: object,
     concurrency: object,
+    priority: Priority = Priority.PAGING,
 ) -> HistoryIterator[R]:
     """Every record of ``endpoint`` matching ``filters`` with ``since <= ts < until``.
 
@@ -61,6 +62,7 @@ def iter_time_paged(
     first (ties: currencies in the order given), or with ``concurrency > 1`` interleaved
     as pages arrive, the ``concurrency`` budget shared by all (at most that many requests
     in flight). Arguments are validated here, before any request (:class:`ValidationError`).
+    Pages are fetched at ``priority`` (behind direct calls by default).
     """
     lo, hi = check_window(since, until)
     limit = check_count("page_size", page_size, MAX_PAGE)
@@ -71,12 +73,14 @@ def iter_time_paged(
     what = describe(endpoint, shown, since=since, until=until, page_size=limit)
     what += f" concurrency={workers}" if workers > 1 else ""
     if len(ccys) == 1:
-        pager = _time_pager(client, endpoint, _for(filters, ccys[0]), limit)
+        pager = _time_pager(client, endpoint, _for(filters, ccys[0]), limit, priority)
         return HistoryIterator(_time_source(pager, lo, hi, workers), what)
     gate = asyncio.Semaphore(workers) if workers > 1 else None  # 1: first pages at once
     share = math.ceil(workers / len(ccys))
     sources = [
-        _time_source(_time_pager(client, endpoint, _for(filters, c), limit, gate), lo, hi, share)
+        _time_source(
+            _time_pager(client, endpoint, _for(filters, c), limit, priority, gate), lo, hi, share
+        )
         for c in ccys
     ]
     return HistoryIterator(Merged(sources) if workers == 1 else Interleaved(sources), what)
@@ -92,13 +96,14 @@ def _time_pager(
     endpoint: Endpoint[R],
     filters: Mapping[str, object],
     limit: int,
+    priority: Priority,
     gate: asyncio.Semaphore | None = None,
 ) -> TimePager[R]:
     """Pages of ``endpoint`` under ``filters``; at most ``gate``'s count in flight at once."""
 
     async def fetch(cursor: Mapping[str, int]) -> list[R]:
         async with gate or contextlib.nullcontext():
-            return await client.request(endpoint, {**filters, **cursor}, priority=Priority.PAGING)
+            return await client.request(endpoint, {**filters, **cursor}, priority=priority)
 
     return TimePager(fetch, limit, endpoint.path)
 

@@ -1,8 +1,9 @@
 """Reading back over REST what a stream may have missed, at background priority.
 
-Three reads, all through the client's scheduler at ``Priority.PAGING`` (behind direct
-calls): the unsettled records (one request per unsettled state, when a stream opens);
-every record created since a moment (paged, newest first); and single records by id.
+Three reads, all through the client's scheduler at ``Priority.BACKGROUND`` (behind direct
+calls and the history iterators' pages): the unsettled records (one request per unsettled
+state, when a stream opens); every record created since a moment (paged, newest first);
+and single records by id.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKGROUND", "Filler"]
 
-#: Gap filling waits behind every direct call.
-BACKGROUND = Priority.PAGING
+#: Gap filling waits behind every direct call and every history page.
+BACKGROUND = Priority.BACKGROUND
 
 
 class Filler(Generic[R]):
@@ -49,6 +50,7 @@ class Filler(Generic[R]):
             until=None,
             page_size=MAX_PAGE,
             concurrency=1,
+            priority=BACKGROUND,
         )
         return [record async for record in pages]
 
