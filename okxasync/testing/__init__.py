@@ -8,9 +8,9 @@ async with okxasync.testing.FakeExchange(seed=0) as fake:
 """
 
 from okxasync.testing._activity import Activity
+from okxasync.testing._backend import RecordedRequest
 from okxasync.testing._data import ANCHOR_MS
 from okxasync.testing._faults import FAULT_KINDS, FaultKind, Faults
-from okxasync.testing._routes import RecordedRequest
 from okxasync.testing._server import FakeCredentials, FakeExchange
 from okxasync.testing._state import ExchangeState
 from okxasync.testing._ws_faults import WS_FAULT_KINDS, WsFaultKind, WsFaults

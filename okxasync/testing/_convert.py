@@ -13,16 +13,24 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from okxasync.testing._catalogue import COINS, COINS_BY_CCY
 from okxasync.testing._checks import EmulatorRefusal
 from okxasync.testing._data import Row
 from okxasync.testing._lists import insert_newest_first, page_newest_first
+from okxasync.testing._moves import Moves
 from okxasync.testing._random import fmt, timeline
 
-if TYPE_CHECKING:
-    from okxasync.testing._state import ExchangeState
+
+class Owner(Protocol):
+    """What the Convert desk needs of the exchange state that owns it (``ExchangeState``)."""
+
+    seed: int
+    now_ms: int
+    quote_ttl_ms: int
+    moves: Moves
+
 
 __all__ = ["ConvertDesk", "ConvertQuoteRequest", "ConvertTradeRequest"]
 
@@ -63,7 +71,7 @@ class ConvertTradeRequest:
 class ConvertDesk:
     """Convert pairs, live quotes (``quotes``) and trades (``trades``, newest first)."""
 
-    def __init__(self, state: ExchangeState) -> None:
+    def __init__(self, state: Owner) -> None:
         self.state = state
         rng = random.Random(f"{state.seed}:convert")
         self.mids = {

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from okxasync.testing._catalogue import COINS
 from okxasync.testing._checks import EmulatorRefusal
@@ -31,8 +31,25 @@ from okxasync.testing._data import Row
 from okxasync.testing._generated import GeneratedHistory
 from okxasync.testing._random import fmt
 
-if TYPE_CHECKING:
-    from okxasync.testing._state import ExchangeState
+
+class Owner(Protocol):
+    """What the transfers need of the exchange state that owns them (``ExchangeState``)."""
+
+    seed: int
+    balances: list[Row]
+    deposits: list[Row] | GeneratedHistory
+    withdrawals: list[Row] | GeneratedHistory
+
+    def changed(self, kind: str, record: Row) -> None: ...
+
+    def funding_row(self, ccy: str) -> Row: ...
+
+    def credit_funding(self, ccy: str, change: Decimal) -> str: ...
+
+    def add_bill(
+        self, ccy: str, change: Decimal, type_: str, client_id: str, now_ms: int
+    ) -> Row: ...
+
 
 __all__ = ["SUB_ACCOUNTS", "Moves", "TransferRequest"]
 
@@ -61,7 +78,7 @@ class TransferRequest:
 class Moves:
     """Trading and sub-accounts, transfers, withdrawal cancels (see the module docstring)."""
 
-    def __init__(self, state: ExchangeState) -> None:
+    def __init__(self, state: Owner) -> None:
         self.state = state
         rng = random.Random(f"{state.seed}:moves")
         self.ledger: dict[tuple[str, str], dict[str, Decimal]] = {}

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -24,9 +24,9 @@ from okxasync._endpoints import Endpoint as ClientEndpoint
 from okxasync._endpoints import convert, funding, otc, public
 from okxasync.testing import _checks as checks
 from okxasync.testing import _routes_okx as okx
+from okxasync.testing._backend import Backend, RecordedRequest, history_view, trade_view
 from okxasync.testing._catalogue import COINS_BY_CCY
-from okxasync.testing._checks import EmulatorRefusal, Secrets, param_error
-from okxasync.testing._data import Row
+from okxasync.testing._checks import EmulatorRefusal, param_error
 from okxasync.testing._routes_history import (
     bills,
     bills_history,
@@ -34,55 +34,17 @@ from okxasync.testing._routes_history import (
     withdrawal_history,
 )
 from okxasync.testing._state import (
-    ExchangeState,
     QuoteRequest,
     TradeRequest,
     Withdraw,
 )
 
-__all__ = ["ROUTES", "Backend", "RecordedRequest", "Route", "make_app"]
+__all__ = ["ROUTES", "Route", "make_app"]
 
 log = logging.getLogger("okxasync.testing")
 
 Params = Mapping[str, Any]
 Data = list[Any]
-
-
-@dataclass
-class RecordedRequest:
-    """One request as the emulator saw it, and how it answered (`fake.requests`).
-
-    Attributes:
-        method: `"GET"` or `"POST"`.
-        path: The path, without the query string.
-        query: The query parameters.
-        body: The exact request body text (`""` for GET).
-        headers: The request headers, the passphrase and signature masked.
-        arrival: `time.monotonic()` when the request arrived.
-        simulated_trading: Whether the `x-simulated-trading` header was present.
-        status: The HTTP status of the answer; `0` when none was delivered (dropped).
-        code: The envelope code of the answer.
-    """
-
-    method: str
-    path: str  # without the query string
-    query: dict[str, str]
-    body: str  # the exact request body text ("" for GET)
-    headers: dict[str, str]
-    arrival: float  # time.monotonic() when the request arrived
-    simulated_trading: bool  # the x-simulated-trading header was present
-    status: int = 0  # HTTP status of the answer; 0 when none was delivered (dropped)
-    code: str = ""  # envelope code of the answer
-
-
-@dataclass
-class Backend:
-    """What handlers may use: the state, the secrets, the clock, the request log."""
-
-    state: ExchangeState
-    secrets: Secrets
-    clock: Callable[[], int]  # server time, epoch milliseconds
-    requests: list[RecordedRequest] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -261,45 +223,6 @@ def rfq_quote(backend: Backend, params: Params) -> Data:
         cl_q_req_id=checks.optional_str(params, "clQReqId"),
     )
     return [backend.state.make_quote(request, backend.clock())]
-
-
-TRADE_FIELDS = (
-    "baseCcy",
-    "clQReqId",
-    "clTReqId",
-    "filledBaseSz",
-    "filledQuoteSz",
-    "instId",
-    "px",
-    "quoteCcy",
-    "quoteId",
-    "side",
-    "state",
-    "tradeId",
-    "ts",
-)
-
-
-def trade_view(trade: Row) -> dict[str, str]:
-    """A stored trade as the trade endpoints show it."""
-    return {key: trade[key] for key in TRADE_FIELDS}
-
-
-def history_view(trade: Row) -> dict[str, str]:
-    """A stored trade as ``/otc/rfq/history`` shows it."""
-    return {
-        "baseCcy": trade["baseCcy"],
-        "baseSz": trade["filledBaseSz"],
-        "clTReqId": trade["clTReqId"],
-        "instId": trade["instId"],
-        "px": trade["px"],
-        "quoteCcy": trade["quoteCcy"],
-        "quoteSz": trade["filledQuoteSz"],
-        "side": trade["side"],
-        "tradeId": trade["tradeId"],
-        "tradeTs": trade["tradeTs"],
-        "ts": trade["ts"],
-    }
 
 
 def rfq_trade(backend: Backend, params: Params) -> Data:

@@ -12,7 +12,7 @@ from okxasync.testing._data import Row
 from okxasync.testing._lists import page_newest_first
 
 if TYPE_CHECKING:
-    from okxasync.testing._routes import Backend
+    from okxasync.testing._backend import Backend
 
 __all__ = ["bills", "bills_history", "deposit_history", "withdrawal_history"]
 

@@ -20,7 +20,7 @@ from okxasync.testing._convert import (
 from okxasync.testing._moves import TransferRequest
 
 if TYPE_CHECKING:
-    from okxasync.testing._routes import Backend
+    from okxasync.testing._backend import Backend
 
 __all__ = [
     "cancel_withdrawal",

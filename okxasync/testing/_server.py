@@ -16,12 +16,13 @@ from aiohttp.typedefs import Middleware
 
 from okxasync._ratelimit import Bucket, Rate
 from okxasync.testing._activity import Activity, ActivityDriver
+from okxasync.testing._backend import Backend, RecordedRequest
 from okxasync.testing._checks import Secrets
 from okxasync.testing._data import make_credentials
 from okxasync.testing._faults import FaultInjector, Faults
 from okxasync.testing._latency import simulated_latency
 from okxasync.testing._limits import ArrivalLimits
-from okxasync.testing._routes import Backend, Handler, RecordedRequest, make_app
+from okxasync.testing._routes import Handler, make_app
 from okxasync.testing._state import DEFAULT_ARCHIVE_SIZE, DEFAULT_QUOTE_TTL_MS, ExchangeState
 from okxasync.testing._ws import WS_PATH, BusinessSocket
 from okxasync.testing._ws_faults import WsFaultDraws, WsFaults

@@ -25,7 +25,7 @@ from okxasync._cli._export import Output, resume_command
 from okxasync._cli._records import PUSH_ONLY
 from okxasync.models import Bill, Deposit, HistoryTrade, WithdrawalRecord
 from okxasync.testing import FakeExchange
-from okxasync.testing._routes import history_view
+from okxasync.testing._backend import history_view
 
 Row = Mapping[str, object]
 RECORDS: dict[str, type[msgspec.Struct]] = {

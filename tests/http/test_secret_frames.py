@@ -233,7 +233,7 @@ def check(error: BaseException, secrets: list[str], *, aiohttp_frames: bool = Fa
 
 def signature(secret: str, request: object) -> str:
     """The signature of a request the emulator recorded (it stores the headers masked)."""
-    from okxasync.testing._routes import RecordedRequest
+    from okxasync.testing._backend import RecordedRequest
 
     assert isinstance(request, RecordedRequest)
     timestamp = request.headers.get("OK-ACCESS-TIMESTAMP", "")
