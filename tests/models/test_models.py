@@ -303,6 +303,15 @@ def test_an_amount_that_is_not_a_finite_number_is_a_response_error(amt: str) -> 
         decode(m.HistoryPage, nested, 200)
 
 
+@pytest.mark.parametrize("amt", ["nan", "INF", "\\u004eaN", "\\u0069nf", "sN\\u0061N"])
+def test_a_non_finite_amount_in_any_case_or_json_escape_is_a_response_error(amt: str) -> None:
+    """Decimal reads ``nan``/``INF`` in any case, and JSON escapes can spell them: the
+    check's fast path (skipped when the page cannot hold one) must still see each."""
+    body = DEPOSIT_HISTORY.replace(b'"135.705808"', f'"{amt}"'.encode())
+    with pytest.raises(ResponseError, match="finite"):
+        decode(m.Deposit, body, 200)
+
+
 @pytest.mark.parametrize("ts", ["99999999999999999", "-1", "253402300800000"])
 def test_a_time_out_of_range_is_a_response_error_when_decoded(ts: str) -> None:
     """Raised while decoding, never later when ``.ts`` is read (``OverflowError``)."""
