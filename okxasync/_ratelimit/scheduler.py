@@ -36,12 +36,12 @@ overtaken in a window it is waiting on (nor starved by cheaper calls behind it).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
 
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
 from .local import Full, Limiter, LocalLimiter, Need, Slot
@@ -86,7 +86,7 @@ class _Counter:
     def __init__(self) -> None:
         self.sent = self.rejected = self.peak = self.units = 0
         self.wait_total = self.wait_max = 0.0
-        self.recent: list[tuple[float, int]] = []  # admissions within one period
+        self.recent: deque[tuple[float, int]] = deque()  # admissions within one period
 
     def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
         """Count one admission; ``period`` 0 skips the peak (kept per key instead)."""
@@ -98,12 +98,9 @@ class _Counter:
         if not period:
             return
         recent = self.recent
-        old = 0
-        while old < len(recent) and recent[old][0] <= now - period:
-            self.units -= recent[old][1]
-            old += 1
-        if old:
-            del recent[:old]
+        oldest = now - period
+        while recent and recent[0][0] <= oldest:
+            self.units -= recent.popleft()[1]
         recent.append((now, cost))
         self.units += cost
         if self.units > self.peak:
@@ -162,6 +159,7 @@ class Scheduler:
         self, rates: Mapping[str, Rate], limiter: Limiter | None = None, hold: float = 10.0
     ) -> None:
         self.limiter: Limiter = limiter if limiter is not None else LocalLimiter()
+        self._take_now = self.limiter.take_now if type(self.limiter) is LocalLimiter else None
         self.hold = hold
         self._rates = dict(rates)
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
@@ -198,28 +196,13 @@ class Scheduler:
             report[name] = total if not peaks else _with_peak(total, max(peaks))
         return report
 
-    @contextlib.asynccontextmanager
-    async def slot(
+    def slot(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
-    ) -> AsyncIterator[Slot]:
+    ) -> _SlotBlock:
         """Hold ``cost`` units of every window of ``claims`` for the block: one request
-        sent inside it. Raises ``LimiterUnavailableError`` (nothing admitted) if the
-        limiter cannot be asked."""
-        slot = await self.acquire(claims, priority, cost)
-        try:
-            yield slot
-        except RateLimitError:
-            self._rejected(slot)
-            self._settle(slot, answered=True)
-            raise
-        except (APIError, ResponseError):
-            self._settle(slot, answered=True)
-            raise
-        except BaseException:  # no answer (failed, cancelled): the server may have it
-            self._settle(slot, answered=False)
-            raise
-        else:
-            self._settle(slot, answered=True)
+        sent inside it (``async with scheduler.slot(claims) as slot:``). Raises
+        ``LimiterUnavailableError`` (nothing admitted) if the limiter cannot be asked."""
+        return _SlotBlock(self, claims, priority, cost)
 
     def sent(self, slot: Slot, fresh: bool = False) -> None:
         """``slot``'s request was just written to a connection: its units free no earlier
@@ -234,8 +217,10 @@ class Scheduler:
         """Wait for this caller's turn and room in every window; return the slot taken."""
         needs = self._needs(claims, cost)
         if self._pump is None and not any(self._queues):
-            # Nobody is waiting: ask the limiter directly (most calls under the limit).
-            got = await self.limiter.take(needs, cost)
+            # Nobody is waiting: ask the limiter directly (most calls under the limit),
+            # without a coroutine when it keeps its windows in this process.
+            take_now = self._take_now
+            got = take_now(needs, cost) if take_now else await self.limiter.take(needs, cost)
             if isinstance(got, Slot):
                 self._admitted(got, 0.0, priority)
                 return got
@@ -250,7 +235,7 @@ class Scheduler:
         if not claims:
             raise ValueError("a call must claim at least one bucket")
         rates = self._rates
-        needs = tuple((c, rates.get(c.bucket.name) or c.bucket.rate) for c in claims)
+        needs = tuple([(c, rates.get(c.bucket.name) or c.bucket.rate) for c in claims])
         if cost != 1:  # every rate admits one unit
             if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
                 raise ValueError(f"cost must be an int >= 1, got {cost!r}")
@@ -388,16 +373,17 @@ class Scheduler:
 
     def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
         slot.changed = self._poke
-        now = time.monotonic()
+        now = slot.admitted
         for claim, rate in slot.needs:
             stats = self._stats.get(claim.bucket.name)
             if stats is None:
                 stats = self._stats[claim.bucket.name] = _BucketStats()
-            per_key = stats.key(claim)
-            # A keyed bucket's peak is its busiest key's: the total skips the window.
-            stats.total.admitted(now, 0.0 if per_key else rate.period, slot.cost, waited)
-            if per_key is not None:
-                per_key.admitted(now, rate.period, slot.cost, waited)
+            if claim.bucket.key:
+                # A keyed bucket's peak is its busiest key's: the total skips the window.
+                stats.total.admitted(now, 0.0, slot.cost, waited)
+                stats.key(claim).admitted(now, rate.period, slot.cost, waited)  # type: ignore[union-attr]
+            else:
+                stats.total.admitted(now, rate.period, slot.cost, waited)
         if waited >= 0.001:
             labels = ", ".join(claim.label for claim, _ in slot.needs)
             logger.debug("%s: slot taken after waiting %.3f s (%s)", labels, waited, priority.name)
@@ -415,6 +401,47 @@ class Scheduler:
             ", ".join(claim.label for claim, _ in slot.needs),
             ", ".join(str(rate) for _, rate in slot.needs),
         )
+
+
+class _SlotBlock:
+    """``async with scheduler.slot(...)``: takes the slot on entry; on exit tells the
+    scheduler how the attempt ended (a plain class, not ``asynccontextmanager``: this is
+    on every request's path, and an async generator costs several times more)."""
+
+    __slots__ = ("_claims", "_cost", "_priority", "_scheduler", "_slot")
+
+    def __init__(
+        self, scheduler: Scheduler, claims: Sequence[Claim], priority: Priority, cost: int
+    ) -> None:
+        self._scheduler = scheduler
+        self._claims = claims
+        self._priority = priority
+        self._cost = cost
+        self._slot: Slot | None = None
+
+    async def __aenter__(self) -> Slot:
+        self._slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
+        return self._slot
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        slot, self._slot = self._slot, None
+        if slot is None:  # pragma: no cover - only if entered twice
+            return
+        scheduler = self._scheduler
+        if exc_type is None:
+            scheduler._settle(slot, answered=True)
+        elif issubclass(exc_type, RateLimitError):
+            scheduler._rejected(slot)
+            scheduler._settle(slot, answered=True)
+        elif issubclass(exc_type, (APIError, ResponseError)):
+            scheduler._settle(slot, answered=True)
+        else:  # no answer (failed, cancelled): the server may have it
+            scheduler._settle(slot, answered=False)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
