@@ -12,8 +12,13 @@ guarantees, whatever the server does:
   server may have seen the request) with no aiohttp exception chained to it;
 * a request with ``fresh=True`` (a withdrawal, a trade) goes out on a newly opened
   connection, never on a kept-alive one the server may have closed while it was idle;
-* the signed headers are added by an aiohttp client middleware at the last moment, so no
-  frame of the library or of aiohttp's request loop holds them in a plain container.
+* the signed headers are added to the outgoing request at the last moment, when its
+  connection is taken (by the connector, :class:`_Connector`), so no frame of the library
+  or of aiohttp's request loop holds them in a plain container before that.
+
+The per-request work stays off aiohttp's optional machinery (tracing signals, client
+middlewares): both cost a coroutine and objects per request on the hot path, and the
+connector sees everything they would (see ``benchmarks/RESULTS.md``).
 
 One line is logged per exchange, never headers.
 """
@@ -21,17 +26,18 @@ One line is logged per exchange, never headers.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from aiohttp import ClientRequest, ClientResponse
+from aiohttp.connector import Connection
 from yarl import URL
 
 from .._errors import OkxError, ResponseError, TransportError, printable
@@ -46,7 +52,7 @@ DEFAULT_MAX_BODY = 16 * 2**20
 _CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     """A request ready to send: ``path`` includes the query string exactly as signed.
 
@@ -67,7 +73,7 @@ class Request:
     on_sent: Callable[[bool], None] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Exchange:
     """What came back: the HTTP status (never 3xx), the response headers and the raw body."""
 
@@ -160,18 +166,55 @@ class AiohttpTransport:
         return TransportError(message, maybe_sent=maybe_sent)
 
     async def _exchange(self, session: aiohttp.ClientSession, request: Request) -> Exchange:
-        async with session.request(
-            request.method,
-            URL(self.base_url + request.path, encoded=True),
-            data=request.body.encode() if request.body else None,
-            allow_redirects=False,
-            middlewares=(_authenticate(request.auth),) if request.auth is not None else (),
-            trace_request_ctx=request.on_sent,
-        ) as response:
-            if 300 <= response.status < 400:
-                raise _redirect_error(response)
-            body = await _read(response, self.max_body)
-            return Exchange(response.status, response.headers, body)
+        token = _SENDING.set(request)  # read by the connector (auth headers, on_sent)
+        try:
+            async with session.request(
+                request.method,
+                URL(self.base_url + request.path, encoded=True),
+                data=request.body.encode() if request.body else None,
+                allow_redirects=False,
+            ) as response:
+                if 300 <= response.status < 400:
+                    raise _redirect_error(response)
+                body = await _read(response, self.max_body)
+                return Exchange(response.status, response.headers, body)
+        finally:
+            _SENDING.reset(token)
+
+
+#: The request being sent by the current task, for :class:`_Connector`.
+_SENDING: contextvars.ContextVar[Request | None] = contextvars.ContextVar(
+    "okxasync_sending", default=None
+)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's TCP connector, which also finishes the request it connects: it adds the
+    signed headers (``Request.auth``) and calls ``Request.on_sent`` with whether the
+    connection was opened for this request. aiohttp writes the request's headers right
+    after ``connect`` returns, so this is when the request goes out.
+
+    The request comes through a context variable set around the exchange, in the task
+    that sends it (aiohttp calls ``connect`` in that task, before writing).
+    """
+
+    def __init__(self, *, force_close: bool) -> None:
+        super().__init__(force_close=force_close)
+        self._seen: weakref.WeakSet[Any] = weakref.WeakSet()  # connections already used
+
+    async def connect(self, req: ClientRequest, *args: Any, **kwargs: Any) -> Connection:
+        connection = await super().connect(req, *args, **kwargs)
+        request = _SENDING.get()
+        if request is not None:
+            if request.auth is not None:
+                request.auth.apply(req.headers)
+            if request.on_sent is not None:
+                protocol = connection.protocol
+                fresh = protocol not in self._seen
+                if fresh and protocol is not None:
+                    self._seen.add(protocol)
+                request.on_sent(fresh)
+        return connection
 
 
 class _LoopSessions:
@@ -200,12 +243,10 @@ class _LoopSessions:
     def get(self, fresh: bool) -> aiohttp.ClientSession:
         session = self._made.get(fresh)
         if session is None:
-            connector = aiohttp.TCPConnector(force_close=fresh)
             session = aiohttp.ClientSession(
-                connector=connector,
+                connector=_Connector(force_close=fresh),
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
-                trace_configs=[_sent_trace()],
             )
             # aiohttp silently resends a GET once when a kept-alive connection turns out
             # closed; that resend would bypass the rate-limit scheduler, so the pipeline's
@@ -237,16 +278,6 @@ async def _close_at_shutdown(
             await alive.aclose()
 
 
-def _authenticate(auth: AuthHeaders) -> aiohttp.ClientMiddlewareType:
-    """A client middleware adding the signed headers to the outgoing request."""
-
-    async def authenticate(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        auth.apply(req.headers)
-        return await handler(req)
-
-    return authenticate
-
-
 def _redirect_error(response: ClientResponse) -> ResponseError:
     """A 3xx answer, refused: its status and where it pointed (the ``Location`` host)."""
     location = response.headers.get("Location", "")
@@ -261,9 +292,13 @@ def _redirect_error(response: ClientResponse) -> ResponseError:
 
 async def _read(response: ClientResponse, limit: int) -> bytes:
     """The whole body, or :class:`ResponseError` once it is known to exceed ``limit`` bytes."""
-    if response.content_length is not None and response.content_length > limit:
-        response.close()
-        raise _too_large(response.status, limit, b"")
+    length = response.content_length
+    if length is not None:
+        if length > limit:
+            response.close()
+            raise _too_large(response.status, limit, b"")
+        # aiohttp's parser stops at Content-Length: the body cannot exceed it.
+        return await response.read()
     body = bytearray()
     while chunk := await response.content.read(_CHUNK):
         body += chunk
@@ -277,40 +312,17 @@ def _too_large(status: int, limit: int, start: bytes) -> ResponseError:
     return ResponseError(f"the response body exceeds {limit} bytes", status, start)
 
 
-def _sent_trace() -> aiohttp.TraceConfig:
-    """Calls a request's ``on_sent`` (its trace context) when its headers are written,
-    with whether its connection was opened for it."""
-
-    async def connected(
-        session: aiohttp.ClientSession,
-        context: SimpleNamespace,
-        params: aiohttp.TraceConnectionCreateEndParams,
-    ) -> None:
-        context.fresh = True
-
-    async def headers_sent(
-        session: aiohttp.ClientSession,
-        context: SimpleNamespace,
-        params: aiohttp.TraceRequestHeadersSentParams,
-    ) -> None:
-        on_sent = context.trace_request_ctx
-        if callable(on_sent):
-            on_sent(getattr(context, "fresh", False))
-
-    trace = aiohttp.TraceConfig()
-    trace.on_connection_create_end.append(connected)
-    trace.on_request_headers_sent.append(headers_sent)
-    return trace
-
-
 def _log(request: Request, outcome: int | str, started: float) -> None:
     """One line per HTTP attempt: method, path, status (or failure), latency, attempt,
     rate-limit wait; also as ``okx_*`` attributes of the log record. Never headers."""
+    level = logging.DEBUG if isinstance(outcome, int) and outcome < 300 else logging.INFO
+    if not logger.isEnabledFor(level):
+        return
     latency_ms = (time.monotonic() - started) * 1000
     status = f"HTTP {outcome}" if isinstance(outcome, int) else outcome
     path = bare_path(request.path)
     logger.log(
-        logging.DEBUG if isinstance(outcome, int) and outcome < 300 else logging.INFO,
+        level,
         "%s %s -> %s in %.1f ms (attempt %d, rate-limit wait %.3f s)",
         request.method,
         path,
