@@ -8,12 +8,20 @@ from decimal import Decimal
 __all__ = ["iso_ms", "plain_decimal"]
 
 
+_last_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+
+
 def iso_ms(epoch_ms: int) -> str:
     """UTC ISO-8601 with milliseconds and ``Z``, e.g. ``2022-10-07T07:03:54.726Z`` (the
     API's own form; exact, no float rounding)."""
+    global _last_second
     seconds, ms = divmod(epoch_ms, 1000)
-    # gmtime + strftime: half the cost of formatting a datetime, on every signed request.
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{ms:03d}Z"
+    # Every signed request formats the time: the text of the second is reused within it.
+    second, text = _last_second
+    if second != seconds:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _last_second = (seconds, text)
+    return f"{text}.{ms:03d}Z"
 
 
 def plain_decimal(number: Decimal) -> str:

@@ -40,6 +40,9 @@ class Endpoint(Generic[R]):
     retry_safe: bool
     params: Mapping[str, Param] = field(default_factory=dict)
     signed: bool = True
+    _fixed_claims: tuple[Claim, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.buckets or not all(isinstance(b, Bucket) for b in self.buckets):
@@ -51,6 +54,10 @@ class Endpoint(Generic[R]):
                 raise ValueError(
                     f"{self.path}: bucket {bucket.name!r} is keyed by {unknown}, not a parameter"
                 )
+        # Without a keyed bucket every call claims the same windows: built once.
+        keyless = not any(b.key for b in self.buckets)
+        fixed = tuple(b.claim() for b in self.buckets) if keyless else None
+        object.__setattr__(self, "_fixed_claims", fixed)
 
     @property
     def group(self) -> str:

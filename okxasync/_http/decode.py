@@ -13,8 +13,7 @@ compared or added).
 
 from __future__ import annotations
 
-import functools
-import operator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
@@ -95,37 +94,67 @@ def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
 
 def check_finite(records: list[Any], status: int, body: bytes) -> None:
     """Raises :class:`ResponseError` if an amount in ``records`` (of one record type; nested
-    records included) is NaN or infinite. The loops run in C (``map``/``all``): a page of
-    100 records costs a few microseconds."""
-    if not records:
-        return
-    amounts, nested = _plan(type(records[0]))
+    records included) is NaN or infinite."""
+    if records:
+        bad = _checker(type(records[0]))(records)
+        if bad is not None:
+            raise ResponseError(f"unexpected data ({bad} is not a finite number)", status, body)
+
+
+Checker = Callable[[list[Any]], "str | None"]
+_checkers: dict[type[Any], Checker] = {}
+
+
+def _checker(record: type[Any]) -> Checker:
+    """The check of one record type: a function written for its fields (cached)."""
+    checker = _checkers.get(record)
+    if checker is None:
+        checker = _checkers[record] = _compile(record)
+    return checker
+
+
+def _compile(record: type[Any]) -> Checker:
+    """A loop reading each amount as a plain attribute: three times faster than ``getattr``
+    or ``operator.attrgetter`` pipelines, and this runs over every record received (as
+    ``dataclasses`` and ``attrs`` write their methods). Returns the first bad field's name."""
+    amounts, nested = _plan(record)
+    lines = ["def check(records):", "    for r in records:"]
     for name in amounts:
-        values = filter(_is_not_none, map(operator.attrgetter(name), records))
-        if not all(map(Decimal.is_finite, values)):
-            raise ResponseError(f"unexpected data ({name} is not a finite number)", status, body)
+        assert name.isidentifier()  # a Struct field is one
+        lines += [
+            f"        v = r.{name}",
+            "        if v is not None and not v.is_finite():",
+            f"            return {name!r}",
+        ]
     for name in nested:
-        for record in records:
-            check_finite(getattr(record, name), status, body)
+        assert name.isidentifier()
+        lines += [
+            f"        if r.{name}:",
+            f"            bad = nested(r.{name})",
+            "            if bad is not None:",
+            "                return bad",
+        ]
+    if not amounts and not nested:
+        lines.append("        break")
+    lines.append("    return None")
+    namespace: dict[str, Any] = {"nested": _nested}
+    exec("\n".join(lines), namespace)  # built from field names only
+    checker: Checker = namespace["check"]
+    return checker
 
 
-_is_not_none = functools.partial(operator.is_not, None)
-_plans: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+def _nested(records: list[Any]) -> str | None:
+    return _checker(type(records[0]))(records) if records else None
 
 
 def _plan(record: type[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(Decimal fields, list-of-record fields)`` of a record type (cached)."""
-    plan = _plans.get(record)
-    if plan is None:
-        if not issubclass(record, msgspec.Struct):
-            plan = ((), ())
-        else:
-            fields = msgspec.structs.fields(record)
-            amounts = tuple(f.name for f in fields if Decimal in (f.type, *get_args(f.type)))
-            nested = tuple(f.name for f in fields if get_origin(f.type) is list)
-            plan = (amounts, nested)
-        _plans[record] = plan
-    return plan
+    """``(Decimal fields, list-of-record fields)`` of a record type."""
+    if not isinstance(record, type) or not issubclass(record, msgspec.Struct):
+        return (), ()
+    fields = msgspec.structs.fields(record)
+    amounts = tuple(f.name for f in fields if Decimal in (f.type, *get_args(f.type)))
+    nested = tuple(f.name for f in fields if get_origin(f.type) is list)
+    return amounts, nested
 
 
 def _rate_limited(body: bytes) -> RateLimitError:

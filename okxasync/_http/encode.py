@@ -199,7 +199,7 @@ TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
 
 def encode(params: Mapping[str, Param], values: Mapping[str, object]) -> dict[str, str]:
     """The wire parameters for ``values`` (snake_case keyword arguments), in spec order."""
-    unknown = set(values) - set(params)
+    unknown = values.keys() - params.keys()
     if unknown:
         raise ValidationError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
     wire: dict[str, str] = {}

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import pickle
+from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from okxasync._http.signing import Credentials, iso_timestamp, sign
 
@@ -80,3 +83,23 @@ def test_credentials_never_show_secrets() -> None:
         assert "key-123456" not in text  # the key is shortened too
     with pytest.raises(TypeError):
         pickle.dumps(creds)
+
+
+def test_credentials_sign_every_request_afresh() -> None:
+    """The reused key schedule must not carry one request's message into the next."""
+    creds = Credentials("key-123456", SECRET, "pass phrase")
+    for _ in range(3):
+        for method, path, body in [
+            ("GET", "/api/v5/asset/balances", ""),
+            ("POST", "/api/v5/asset/withdrawal", WITHDRAW_BODY),
+        ]:
+            got = creds.headers(TS_MS, method, path, body).get("OK-ACCESS-SIGN")
+            assert got == sign(SECRET, TS, method, path, body)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=253402300799999), min_size=1, max_size=20))
+def test_iso_timestamp_in_any_order_of_calls(times: list[int]) -> None:
+    """The text of the last second is reused: any sequence of times formats exactly."""
+    for ms in times:
+        expected = datetime.fromtimestamp(ms // 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        assert iso_timestamp(ms) == f"{expected}.{ms % 1000:03d}Z"
