@@ -199,8 +199,8 @@ TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
 
 def encode(params: Mapping[str, Param], values: Mapping[str, object]) -> dict[str, str]:
     """The wire parameters for ``values`` (snake_case keyword arguments), in spec order."""
-    unknown = values.keys() - params.keys()
-    if unknown:
+    if not values.keys() <= params.keys():
+        unknown = values.keys() - params.keys()
         raise ValidationError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
     wire: dict[str, str] = {}
     for name, param in params.items():

@@ -210,4 +210,6 @@ def query_string(wire: Mapping[str, str]) -> str:
 
 
 def _quote(text: str) -> str:
-    return text if _PLAIN.fullmatch(text) else quote_plus(text, safe=",")
+    if (text.isascii() and text.isalnum()) or _PLAIN.fullmatch(text):
+        return text
+    return quote_plus(text, safe=",")

@@ -132,8 +132,18 @@ class AiohttpTransport:
         """One HTTP exchange; raises as the module docstring says."""
         started = time.monotonic()
         session = self._session(request.fresh)
+        token = _SENDING.set(request)  # read by the connector (auth headers, on_sent)
         try:
-            exchange = await self._exchange(session, request)
+            async with session.request(
+                request.method,
+                URL(self.base_url + request.path, encoded=True),
+                data=request.body.encode() if request.body else None,
+                allow_redirects=False,
+            ) as response:
+                if 300 <= response.status < 400:
+                    raise _redirect_error(response)
+                body = await _read(response, self.max_body)
+                exchange = Exchange(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # The connection was never established: nothing reached the server.
             failure = self._failure(request, "could not connect", exc, maybe_sent=False)
@@ -150,6 +160,8 @@ class AiohttpTransport:
         else:
             _log(request, exchange.status, started)
             return exchange
+        finally:
+            _SENDING.reset(token)
         # Raised here, outside the except blocks, so that the aiohttp error (whose repr may
         # show the request) is not chained to it as __context__.
         _log(request, outcome, started)
@@ -164,22 +176,6 @@ class AiohttpTransport:
             what = f"{what}: {type(exc).__name__}: {printable(str(exc))}"
         message = f"{request.method} {bare_path(request.path)} {what}"
         return TransportError(message, maybe_sent=maybe_sent)
-
-    async def _exchange(self, session: aiohttp.ClientSession, request: Request) -> Exchange:
-        token = _SENDING.set(request)  # read by the connector (auth headers, on_sent)
-        try:
-            async with session.request(
-                request.method,
-                URL(self.base_url + request.path, encoded=True),
-                data=request.body.encode() if request.body else None,
-                allow_redirects=False,
-            ) as response:
-                if 300 <= response.status < 400:
-                    raise _redirect_error(response)
-                body = await _read(response, self.max_body)
-                return Exchange(response.status, response.headers, body)
-        finally:
-            _SENDING.reset(token)
 
 
 #: The request being sent by the current task, for :class:`_Connector`.

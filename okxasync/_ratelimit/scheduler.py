@@ -53,6 +53,7 @@ logger = logging.getLogger("okxasync.ratelimit")
 
 #: How many keys of one bucket ``rate_limit_stats()`` reports (the most recently used).
 KEY_STATS = 1000
+_NEEDS_CACHED = 256
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,13 @@ class RateLimitStats:
 
 
 class _Counter:
-    __slots__ = ("peak", "recent", "rejected", "sent", "units", "wait_max", "wait_total")
+    __slots__ = ("first", "peak", "recent", "rejected", "sent", "units", "wait_max", "wait_total")
 
     def __init__(self) -> None:
         self.sent = self.rejected = self.peak = self.units = 0
         self.wait_total = self.wait_max = 0.0
-        self.recent: deque[tuple[float, int]] = deque()  # admissions within one period
+        self.recent: list[tuple[float, int]] = []  # admissions within one period, from
+        self.first = 0  # this index (those before it are older; dropped in batches)
 
     def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
         """Count one admission; ``period`` 0 skips the peak (kept per key instead)."""
@@ -98,9 +100,15 @@ class _Counter:
         if not period:
             return
         recent = self.recent
+        first = self.first
         oldest = now - period
-        while recent and recent[0][0] <= oldest:
-            self.units -= recent.popleft()[1]
+        while first < len(recent) and recent[first][0] <= oldest:
+            self.units -= recent[first][1]
+            first += 1
+        if first >= 32 and 2 * first >= len(recent):  # amortised O(1), a small list
+            del recent[:first]
+            first = 0
+        self.first = first
         recent.append((now, cost))
         self.units += cost
         if self.units > self.peak:
@@ -162,6 +170,8 @@ class Scheduler:
         self._take_now = self.limiter.take_now if type(self.limiter) is LocalLimiter else None
         self.hold = hold
         self._rates = dict(rates)
+        # id(claims) -> (claims, needs); the claims are kept, so an id is never reused.
+        self._needs_of: dict[int, tuple[Sequence[Claim], tuple[Need, ...]]] = {}
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
         self._stats: dict[str, _BucketStats] = {}
         self._pump: asyncio.Task[None] | None = None
@@ -217,8 +227,7 @@ class Scheduler:
         """Wait for this caller's turn and room in every window; return the slot taken."""
         needs = self._needs(claims, cost)
         if self._pump is None and not any(self._queues):
-            # Nobody is waiting: ask the limiter directly (most calls under the limit),
-            # without a coroutine when it keeps its windows in this process.
+            # Nobody is waiting: ask the limiter directly (most calls under the limit).
             take_now = self._take_now
             got = take_now(needs, cost) if take_now else await self.limiter.take(needs, cost)
             if isinstance(got, Slot):
@@ -229,13 +238,34 @@ class Scheduler:
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
 
+    def _take_at_once(self, claims: Sequence[Claim], priority: Priority, cost: int) -> Slot | None:
+        """The slot, taken without waiting or a coroutine, when nobody is waiting and the
+        limiter keeps its windows in this process and has room; else ``None``."""
+        take_now = self._take_now
+        if take_now is None or self._pump is not None or any(self._queues):
+            return None
+        got = take_now(self._needs(claims, cost), cost)
+        if not isinstance(got, Slot):
+            return None
+        self._admitted(got, 0.0, priority)
+        return got
+
     # -- waiting ---------------------------------------------------------------------
 
     def _needs(self, claims: Sequence[Claim], cost: int) -> tuple[Need, ...]:
+        if cost == 1:
+            # An endpoint without a keyed bucket passes the same claims object every time.
+            cached = self._needs_of.get(id(claims))
+            if cached is not None and cached[0] is claims:
+                return cached[1]
         if not claims:
             raise ValueError("a call must claim at least one bucket")
         rates = self._rates
         needs = tuple([(c, rates.get(c.bucket.name) or c.bucket.rate) for c in claims])
+        if cost == 1 and isinstance(claims, tuple):
+            if len(self._needs_of) >= _NEEDS_CACHED:
+                self._needs_of.clear()  # keyed claims are new objects: keep this bounded
+            self._needs_of[id(claims)] = (claims, needs)
         if cost != 1:  # every rate admits one unit
             if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
                 raise ValueError(f"cost must be an int >= 1, got {cost!r}")
@@ -374,10 +404,11 @@ class Scheduler:
     def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
         slot.changed = self._poke
         now = slot.admitted
+        all_stats = self._stats
         for claim, rate in slot.needs:
-            stats = self._stats.get(claim.bucket.name)
+            stats = all_stats.get(claim.bucket.name)
             if stats is None:
-                stats = self._stats[claim.bucket.name] = _BucketStats()
+                stats = all_stats[claim.bucket.name] = _BucketStats()
             if claim.bucket.key:
                 # A keyed bucket's peak is its busiest key's: the total skips the window.
                 stats.total.admitted(now, 0.0, slot.cost, waited)
@@ -420,8 +451,11 @@ class _SlotBlock:
         self._slot: Slot | None = None
 
     async def __aenter__(self) -> Slot:
-        self._slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
-        return self._slot
+        slot = self._scheduler._take_at_once(self._claims, self._priority, self._cost)
+        if slot is None:
+            slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
+        self._slot = slot
+        return slot
 
     async def __aexit__(
         self,

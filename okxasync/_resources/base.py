@@ -59,20 +59,27 @@ def as_decimal(amount: Amount) -> Decimal:
     return Decimal(amount.strip() if isinstance(amount, str) else amount)
 
 
-async def union_page(
+def union_page(
     client: Pipeline, endpoint: Endpoint[S], args: Mapping[str, object]
-) -> list[S]:
+) -> Awaitable[list[S]]:
     """One page of a history ``endpoint`` for ``args``, whose ``ccy`` may name several
     currencies: one request per currency (concurrently, same filters, cursors and
     ``limit``), merged newest first (ties: currencies in the order given), cut to the
     newest ``limit`` (default 100) — the page the API would return for their union.
 
-    One currency (or none) is one request, as sent. Every argument is validated before
-    any request; if one request fails, the others are cancelled and its error is raised.
+    One currency (or none) is one request, as sent (the pipeline's own awaitable, with no
+    coroutine around it). Every argument is validated before any request; if one request
+    fails, the others are cancelled and its error is raised.
     """
     ccy = args.get("ccy")
     if ccy is None or isinstance(ccy, str):  # one request, validated by the pipeline
-        return await client.request(endpoint, args)
+        return client.request(endpoint, args)
+    return _union_page(client, endpoint, args, ccy)
+
+
+async def _union_page(
+    client: Pipeline, endpoint: Endpoint[S], args: Mapping[str, object], ccy: object
+) -> list[S]:
     ccys: Sequence[str | None] = ccy_codes("ccy", ccy) or [None]
     if len(ccys) == 1:
         return await client.request(endpoint, {**args, "ccy": ccys[0]})
