@@ -64,7 +64,7 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
     if status == 429:
         raise _rate_limited(body)
     try:
-        envelope = _decoder(record).decode(body)
+        envelope = (_decoders.get(record) or _decoder(record)).decode(body)
     except (msgspec.MsgspecError, RecursionError):  # RecursionError: absurdly deep nesting
         return _decode_slow(record, body, status)
     if str(envelope.code) != "0":

@@ -84,8 +84,9 @@ class Pipeline:
         method, path, body = _prepare(endpoint, wire)
         claims = endpoint.claims(wire)
         started = time.monotonic()
-        if endpoint.signed and self.clock.due():
-            await self.clock.sync_if_due(self.server_time_ms)
+        clock = self.clock
+        if endpoint.signed and clock.sync_every is not None and clock.due():
+            await clock.sync_if_due(self.server_time_ms)
         resyncs = 0  # the one re-signed try after a clock sync is not a retry
         for attempt in itertools.count(1):
             signed_at = time.monotonic()

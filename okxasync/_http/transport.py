@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 import time
 import weakref
@@ -38,6 +39,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import ClientRequest, ClientResponse
 from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from yarl import URL
 
 from .._errors import OkxError, ResponseError, TransportError, printable
@@ -118,6 +120,11 @@ class AiohttpTransport:
             await sessions.aclose()
 
     def _session(self, fresh: bool) -> aiohttp.ClientSession:
+        sessions = self._sessions
+        if sessions is not None and sessions.loop is asyncio.get_running_loop():
+            session = sessions.made.get(fresh)  # the usual case: made, this loop
+            if session is not None:
+                return session
         if self._closed:
             raise OkxError("this Client is closed")
         loop = asyncio.get_running_loop()
@@ -158,7 +165,8 @@ class AiohttpTransport:
             _log(request, error.status, started)
             raise
         else:
-            _log(request, exchange.status, started)
+            if exchange.status >= 300 or _debug():
+                _log(request, exchange.status, started)
             return exchange
         finally:
             _SENDING.reset(token)
@@ -198,8 +206,10 @@ class _Connector(aiohttp.TCPConnector):
         super().__init__(force_close=force_close)
         self._seen: weakref.WeakSet[Any] = weakref.WeakSet()  # connections already used
 
-    async def connect(self, req: ClientRequest, *args: Any, **kwargs: Any) -> Connection:
-        connection = await super().connect(req, *args, **kwargs)
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
         request = _SENDING.get()
         if request is not None:
             if request.auth is not None:
@@ -230,14 +240,14 @@ class _LoopSessions:
         self.loop = loop
         self._headers = dict(headers)
         self._timeout = timeout
-        self._made: dict[bool, aiohttp.ClientSession] = {}
+        self.made: dict[bool, aiohttp.ClientSession] = {}
         self._done: asyncio.Future[None] = loop.create_future()
         guard = loop.create_task(_close_at_shutdown(weakref.ref(self), self._done))
         self._guards.add(guard)
         guard.add_done_callback(self._guards.discard)
 
     def get(self, fresh: bool) -> aiohttp.ClientSession:
-        session = self._made.get(fresh)
+        session = self.made.get(fresh)
         if session is None:
             session = aiohttp.ClientSession(
                 connector=_Connector(force_close=fresh),
@@ -249,7 +259,7 @@ class _LoopSessions:
             # retry loop handles it instead. (No public switch exists; aiohttp's test client
             # sets the same attribute.)
             session._retry_connection = False
-            self._made[fresh] = session
+            self.made[fresh] = session
         return session
 
     async def aclose(self) -> None:
@@ -258,7 +268,7 @@ class _LoopSessions:
             return
         if not self._done.done():
             self._done.set_result(None)
-        made, self._made = self._made, {}
+        made, self.made = self.made, {}
         for session in made.values():
             await session.close()
 
@@ -335,6 +345,9 @@ def _log(request: Request, outcome: int | str, started: float) -> None:
             "okx_rate_wait_s": request.rate_wait,
         },
     )
+
+
+_debug = functools.partial(logger.isEnabledFor, logging.DEBUG)
 
 
 def bare_path(path: str) -> str:

@@ -265,10 +265,13 @@ class LocalLimiter:
             slot: A slot `take` returned.
             hold: Extra seconds to keep the units.
         """
-        now = time.monotonic()
+        later = time.monotonic() + self.margin + hold
         for window, entry in slot._held:
-            entry.expires = max(entry.expires, now + entry.period + self.margin + hold)
-            window.until = max(window.until, entry.expires)
+            expires = later + entry.period
+            if expires > entry.expires:
+                entry.expires = expires
+                if expires > window.until:
+                    window.until = expires
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
         """As [`Limiter.settle`][okxasync.Limiter.settle].
@@ -279,7 +282,9 @@ class LocalLimiter:
         """
         now = time.monotonic() + (0.0 if answered else self.margin)
         for _, entry in slot._held:
-            entry.expires = min(entry.expires, now + entry.period)
+            expires = now + entry.period
+            if expires < entry.expires:
+                entry.expires = expires
 
     def release(self, slot: Slot) -> None:
         """As [`Limiter.release`][okxasync.Limiter.release].

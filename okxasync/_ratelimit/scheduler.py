@@ -399,10 +399,12 @@ class Scheduler:
         """The attempt ended: the limiter may free the slot early (a shared store does so
         in the background; a failure there is logged and counted, never raised)."""
         self.limiter.settle(slot, answered)
-        self._poke()
+        if self._pump is not None:  # else nobody waits: a new waiter starts the pump
+            self._poke()
 
     def _admitted(self, slot: Slot, waited: float, priority: Priority) -> None:
-        slot.changed = self._poke
+        if self._take_now is None:  # a shared store updates the slot in the background
+            slot.changed = self._poke
         now = slot.admitted
         all_stats = self._stats
         for claim, rate in slot.needs:
