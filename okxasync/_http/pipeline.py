@@ -148,18 +148,27 @@ class Pipeline:
         priority: Priority,
         attempt: int,
     ) -> list[R]:
-        method, path, body = wire
+        scheduler = self.scheduler
         queued = time.monotonic()
-        # The slot's block covers the decoding: a rejection raised there frees it as such.
-        async with self.scheduler.slot(claims, priority) as slot:
-            on_sent = functools.partial(self.scheduler.sent, slot)
-            request = self._request(endpoint, (method, path, body), attempt, queued, on_sent)
+        # As ``async with scheduler.slot(...)``, without its two coroutines: the slot is
+        # taken at once when there is room (no await: nothing can cancel in between), and
+        # finish() is told how the attempt ended, decoding included (a rejection raised
+        # there frees the slot as such).
+        slot = scheduler.take_at_once(claims, priority) or await scheduler.acquire(claims, priority)
+        try:
+            on_sent = functools.partial(scheduler.sent, slot)
+            request = self._request(endpoint, wire, attempt, queued, on_sent)
             exchange = await self.transport.send(request)
             try:
-                return decode(endpoint.record, exchange.body, exchange.status)
+                records = decode(endpoint.record, exchange.body, exchange.status)
             except APIError as error:
                 error.retry_after = retry_after(exchange.headers.get("Retry-After"))
                 raise
+        except BaseException as error:
+            scheduler.finish(slot, error)
+            raise
+        scheduler.finish(slot, None)
+        return records
 
     def _request(
         self,

@@ -214,6 +214,21 @@ class Scheduler:
         ``LimiterUnavailableError`` (nothing admitted) if the limiter cannot be asked."""
         return _SlotBlock(self, claims, priority, cost)
 
+    def finish(self, slot: Slot, error: BaseException | None) -> None:
+        """The attempt holding ``slot`` ended, with ``error`` (``None``: an answer was
+        decoded). An answer (even an error, a rejection counted as such) frees the units
+        ``period`` after now; no answer (failed, cancelled: the server may have the
+        request) after ``period + margin``."""
+        if error is None:
+            self._settle(slot, answered=True)
+        elif isinstance(error, RateLimitError):
+            self._rejected(slot)
+            self._settle(slot, answered=True)
+        elif isinstance(error, (APIError, ResponseError)):
+            self._settle(slot, answered=True)
+        else:
+            self._settle(slot, answered=False)
+
     def sent(self, slot: Slot, fresh: bool = False) -> None:
         """``slot``'s request was just written to a connection: its units free no earlier
         than ``period + margin`` from now, so a slow send does not eat the margin. On a
@@ -238,9 +253,12 @@ class Scheduler:
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
 
-    def _take_at_once(self, claims: Sequence[Claim], priority: Priority, cost: int) -> Slot | None:
+    def take_at_once(
+        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
+    ) -> Slot | None:
         """The slot, taken without waiting or a coroutine, when nobody is waiting and the
-        limiter keeps its windows in this process and has room; else ``None``."""
+        limiter keeps its windows in this process and has room; else ``None`` (then
+        :meth:`acquire`). Pair it with :meth:`finish`, as :meth:`slot` does."""
         take_now = self._take_now
         if take_now is None or self._pump is not None or any(self._queues):
             return None
@@ -453,7 +471,7 @@ class _SlotBlock:
         self._slot: Slot | None = None
 
     async def __aenter__(self) -> Slot:
-        slot = self._scheduler._take_at_once(self._claims, self._priority, self._cost)
+        slot = self._scheduler.take_at_once(self._claims, self._priority, self._cost)
         if slot is None:
             slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
         self._slot = slot
@@ -466,18 +484,8 @@ class _SlotBlock:
         traceback: TracebackType | None,
     ) -> None:
         slot, self._slot = self._slot, None
-        if slot is None:  # pragma: no cover - only if entered twice
-            return
-        scheduler = self._scheduler
-        if exc_type is None:
-            scheduler._settle(slot, answered=True)
-        elif issubclass(exc_type, RateLimitError):
-            scheduler._rejected(slot)
-            scheduler._settle(slot, answered=True)
-        elif issubclass(exc_type, (APIError, ResponseError)):
-            scheduler._settle(slot, answered=True)
-        else:  # no answer (failed, cancelled): the server may have it
-            scheduler._settle(slot, answered=False)
+        if slot is not None:
+            self._scheduler.finish(slot, exc)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
