@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import charts
 import results
@@ -64,8 +65,8 @@ DECODE_GOAL = 2.0
 class Plan:
     """Sample sizes: ``reps`` processes per contender and condition, each ``calls`` calls."""
 
-    reps: int = 9
-    calls: int = 2000
+    reps: int = 7
+    calls: int = 1500
     warmup: int = 200
     callgrind_calls: int = 200
     callgrind_warmup: int = 50
@@ -75,9 +76,10 @@ class Plan:
     decode_batch: int = 200
     callgrind: bool = True
     conditions: tuple[str, ...] = (FRESH, WARMED, UVLOOP)
+    batch: int = 100  # calls per turn of a pair of processes
 
 
-QUICK = Plan(1, 20, 5, 0, 0, 20, 1, 3, 20, callgrind=False, conditions=(FRESH, WARMED))
+QUICK = Plan(1, 20, 5, 0, 0, 20, 1, 3, 20, callgrind=False, conditions=(FRESH, WARMED), batch=10)
 
 
 @dataclass
@@ -97,42 +99,90 @@ def spread(values: list[float]) -> tuple[float, float, float]:
 # ------------------------------------------------------------ processes
 
 
-def worker(key: str, url: str, *flags: str, calls: int, warmup: int) -> dict[str, float]:
+def worker(key: str, url: str, *flags: str, calls: int, warmup: int) -> dict[str, Any]:
     """Run one contender in a fresh process; its JSON result."""
     cmd = [sys.executable, WORKER, key, url, f"--calls={calls}", f"--warmup={warmup}", *flags]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"worker {key} {flags} failed:\n{out.stderr[-2000:]}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def paired(
+    keys: tuple[str, str], url: str, flags: list[str], plan: Plan, first: int
+) -> list[dict[str, Any]]:
+    """Two contenders, each in its own fresh process, taking turns batch by batch (see
+    ``worker.py --turns``): one measures while the other waits, and the next batch goes
+    to the other, so load that comes and goes hits both alike. ``first`` (0 or 1) says
+    which one starts; it then alternates. Their JSON results, in ``keys`` order."""
+    procs = []
+    for key in keys:
+        go_read, go_write = os.pipe()
+        done_read, done_write = os.pipe()
+        cmd = [sys.executable, WORKER, key, url, f"--calls={plan.calls}"]
+        cmd += [f"--warmup={plan.warmup}", f"--batch={plan.batch}", *flags]
+        cmd.append(f"--turns={go_read},{done_write}")
+        proc = subprocess.Popen(
+            cmd, pass_fds=(go_read, done_write), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        os.close(go_read)
+        os.close(done_write)
+        procs.append((proc, go_write, done_read))
+    try:
+        for turn in range(-(-plan.calls // plan.batch)):
+            order = procs if (turn + first) % 2 == 0 else procs[::-1]
+            for _, go, done in order:
+                os.write(go, b"g")
+                if not os.read(done, 1):  # the worker died: its error is reported below
+                    break
+        results = []
+        for (proc, _, _), key in zip(procs, keys, strict=True):
+            stdout, stderr = proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError(f"worker {key} {flags} failed:\n{stderr.decode()[-2000:]}")
+            results.append(json.loads(stdout.decode().strip().splitlines()[-1]))
+        return results
+    finally:
+        for proc, go, done in procs:
+            os.close(go)
+            os.close(done)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def pair_ratio(ours: dict[str, Any], theirs: dict[str, Any]) -> float:
+    """okxasync / contender: the median over the pairs of adjacent batches."""
+    pairs = zip(ours["batch_ns"], theirs["batch_ns"], strict=True)
+    return statistics.median(a / b for a, b in pairs)
 
 
 def cpu_runs(
     url: str, keys: list[str], conditions: list[str], plan: Plan
-) -> dict[tuple[str, str], Runs]:
-    """Every (contender, condition) ``plan.reps`` times, interleaved, order rotating."""
+) -> tuple[dict[tuple[str, str], Runs], dict[tuple[str, str], list[float]]]:
+    """okxasync paired with every other contender (:func:`paired`) in every condition,
+    ``plan.reps`` times, the order of the contenders rotating. Per (contender, condition):
+    its processes' results, and okxasync / contender for each pair."""
     runs = {(k, c): Runs() for k in keys for c in conditions}
+    others = [k for k in keys if k != OURS]
+    found: dict[tuple[str, str], list[float]] = {(k, c): [] for k in others for c in conditions}
     for rep in range(plan.reps):
-        order = keys[rep % len(keys) :] + keys[: rep % len(keys)]
+        order = others[rep % len(others) :] + others[: rep % len(others)]
         for key in order:
             for condition in conditions:
-                got = worker(
-                    key, url, *CONDITION_FLAGS[condition], calls=plan.calls, warmup=plan.warmup
-                )
-                if got["records"] != server.RECORDS:
-                    raise RuntimeError(f"{key} decoded {got['records']} records")
-                run = runs[key, condition]
-                run.median_us.append(got["median_ns"] / 1e3)
-                run.kernel.append(got["kernel_share"])
-                run.faults.append(got["faults"])
+                pair = (OURS, key)
+                got = paired(pair, url, CONDITION_FLAGS[condition], plan, first=rep % 2)
+                for name, result in zip(pair, got, strict=True):
+                    if result["records"] != server.RECORDS:
+                        raise RuntimeError(f"{name} decoded {result['records']} records")
+                    run = runs[name, condition]
+                    run.median_us.append(result["median_ns"] / 1e3)
+                    run.kernel.append(result["kernel_share"])
+                    run.faults.append(result["faults"])
+                found[key, condition].append(pair_ratio(*got))
         print(f"repetition {rep + 1}/{plan.reps} done", flush=True)
-    return runs
-
-
-def ratios(runs: dict[tuple[str, str], Runs], other: str, condition: str) -> list[float]:
-    """okxasync / ``other`` per repetition (the same repetition's processes)."""
-    ours, theirs = runs[OURS, condition].median_us, runs[other, condition].median_us
-    return [a / b for a, b in zip(ours, theirs, strict=True)]
+    return runs, found
 
 
 def instructions(url: str, keys: list[str], plan: Plan, tmp: Path) -> dict[str, float]:
@@ -243,6 +293,7 @@ class Measured:
     skipped: dict[str, list[str]]
     conditions: list[str]
     runs: dict[tuple[str, str], Runs]
+    ratios: dict[tuple[str, str], list[float]]  # okxasync / contender, one per pair
     counts: dict[str, float]
     stages: dict[str, dict[str, float]]
     decode_us: dict[str, float]
@@ -299,14 +350,18 @@ def report(m: Measured) -> str:
 def _method(m: Measured) -> list[str]:
     p = m.plan
     return [
-        f"Method: {p.reps} repetitions; in each, every contender runs once per condition, "
-        f"each time in a fresh process (`benchmarks/worker.py`) that makes {p.warmup} "
-        f"warm-up calls and then measures {p.calls:,} sequential calls with "
-        "`time.process_time_ns` (user + kernel CPU of the client process, so the client "
-        "side of the loopback TCP work is included). The order of the contenders rotates "
-        "from one repetition to the next. A process's figure is the median of its calls; "
-        "tables give the median of the processes and their range (lowest to highest), and "
-        "ratios are taken within a repetition, then summarised the same way.",
+        f"Method: {p.reps} repetitions; in each, okxasync is paired with every other "
+        "contender in every condition. A pair is two fresh processes "
+        f"(`benchmarks/worker.py`), each making {p.warmup} warm-up calls and then "
+        f"{p.calls:,} sequential calls measured with `time.process_time_ns` (user + kernel "
+        "CPU of the client process, so the client side of the loopback TCP work is "
+        f"included), in batches of {p.batch}: the two take turns, one measuring a batch "
+        "while the other waits, so load that comes and goes on the machine hits both "
+        "alike. okxasync / contender is the median over the pairs of adjacent batches; "
+        "tables give the median of those ratios over the repetitions and their range "
+        "(lowest to highest). A process's µs/call is the median of its calls. The order "
+        "of the contenders rotates, and which of a pair starts alternates, from one "
+        "repetition to the next.",
         "",
         "Conditions: *fresh* is a plain process, as a user's program starts. *warmed* "
         "allocates and frees 2 MiB first (opt-in, `worker.py --warm-malloc`). *uvloop* "
@@ -336,7 +391,7 @@ def _goal_table(m: Measured) -> list[str]:
     for key, target in GOALS:
         if key not in m.labels:
             continue
-        cells = [ratios(m.runs, key, c) for c in m.conditions]
+        cells = [m.ratios[key, c] for c in m.conditions]
         worst = max(max(r) for r in cells)
         med = max(statistics.median(r) for r in cells)
         met = "yes" if worst <= target else ("median only" if med <= target else "**no**")
@@ -373,7 +428,7 @@ def _cpu_table(m: Measured, keys: list[str]) -> list[str]:
         for condition in m.conditions:
             run = m.runs[key, condition]
             mid, lo, hi = spread(run.median_us)
-            vs = statistics.median(1 / r for r in ratios(m.runs, key, condition))
+            vs = 1.0 if key == OURS else statistics.median(1 / r for r in m.ratios[key, condition])
             lines.append(
                 f"| {m.labels[key]} | {condition} | {mid:.0f} | {lo:.0f}-{hi:.0f} | "
                 f"{vs:.2f}x | {statistics.median(run.kernel):.0%} | "
@@ -506,14 +561,24 @@ def measure(plan: Plan) -> Measured:
     ready, skipped, conditions = available(plan.conditions)
     keys = [c.key for c in ready]
     with server.serving() as url, tempfile.TemporaryDirectory() as tmp:
-        runs = cpu_runs(url, keys, conditions, plan)
+        runs, cpu_ratios = cpu_runs(url, keys, conditions, plan)
         counts = instructions(url, keys, plan, Path(tmp))
         breakdown = profiles(url, plan, Path(tmp))
         decode_counts = decode_instructions(plan, Path(tmp))
     decode_us, pairs = decode_ratios(server.page(), plan)
     labels = {c.key: c.label for c in ready}
     return Measured(
-        plan, labels, skipped, conditions, runs, counts, breakdown, decode_us, pairs, decode_counts
+        plan,
+        labels,
+        skipped,
+        conditions,
+        runs,
+        cpu_ratios,
+        counts,
+        breakdown,
+        decode_us,
+        pairs,
+        decode_counts,
     )
 
 
@@ -535,11 +600,7 @@ def main() -> None:
     results.write_section("clients", report(m), path)
     charts.draw(
         args.out,
-        {
-            m.labels[k]: {c: ratios(m.runs, k, c) for c in m.conditions}
-            for k, _ in GOALS
-            if k in m.labels
-        },
+        {m.labels[k]: {c: m.ratios[k, c] for c in m.conditions} for k, _ in GOALS if k in m.labels},
         m.decode_pairs,
     )
     print(path.read_text())

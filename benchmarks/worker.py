@@ -16,6 +16,11 @@ Options (each is opt-in: by default nothing process-wide is changed):
   threshold rises to the largest block freed), as it does after importing ccxt.
 - ``--uvloop``: run on a uvloop event loop.
 - ``--profile FILE``: measure under cProfile and write its stats to ``FILE``.
+- ``--turns IN,OUT`` (with ``--batch N``): take turns with another worker. Before each
+  batch of ``N`` measured calls, wait for a byte on file descriptor ``IN``; after it,
+  write one to ``OUT``. The runner hands the turn from one process to the other, so the
+  two measure batch after batch under the same machine load, never at the same time
+  (``batch_ns``: the median CPU time per call of each batch).
 - ``--callgrind-marks``: call ``os.getpgrp()`` just before the measured calls and
   ``os.getsid(0)`` just after, for ``valgrind --tool=callgrind --zero-before=getpgrp
   --dump-before=getsid``: the dump then holds the measured calls' instructions only.
@@ -59,22 +64,36 @@ async def measure(key: str, url: str, args: argparse.Namespace) -> dict[str, Any
                 await call()
             os.getsid(0)
             return {"key": key, "calls": args.calls}
-        return await _timed(key, call, args.calls)
+        turns = tuple(int(fd) for fd in args.turns.split(",")) if args.turns else None
+        return await _timed(key, call, args.calls, turns, args.batch)
 
 
-async def _timed(key: str, call: Call, calls: int) -> dict[str, Any]:
+async def _timed(
+    key: str, call: Call, calls: int, turns: tuple[int, ...] | None, batch: int
+) -> dict[str, Any]:
     samples: list[int] = []
+    batches: list[float] = []
     records = 0
     before = resource.getrusage(resource.RUSAGE_SELF)
-    for _ in range(calls):
+    for i in range(calls):
+        if turns and i % batch == 0:
+            if i:
+                batches.append(statistics.median(samples[-batch:]))
+                os.write(turns[1], b".")  # this batch is done: the other's turn
+            if not os.read(turns[0], 1):  # our turn (EOF: the runner is gone)
+                raise SystemExit("the runner closed the turn pipe")
         start = time.process_time_ns()
         records = await call()
         samples.append(time.process_time_ns() - start)
+    if turns:
+        batches.append(statistics.median(samples[-batch:]))
+        os.write(turns[1], b".")
     after = resource.getrusage(resource.RUSAGE_SELF)
     total = sum(samples) / 1e9
     return {
         "key": key,
         "calls": calls,
+        "batch_ns": batches,
         "median_ns": statistics.median(samples),
         "p90_ns": statistics.quantiles(samples, n=10, method="inclusive")[-1],
         "kernel_share": (after.ru_stime - before.ru_stime) / total if total else 0.0,
@@ -102,6 +121,8 @@ def main() -> None:
     parser.add_argument("--warm-malloc", action="store_true")
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--profile")
+    parser.add_argument("--turns", help="IN,OUT: file descriptors to take turns on")
+    parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--callgrind-marks", action="store_true")
     args = parser.parse_args()
     if args.warm_malloc:
