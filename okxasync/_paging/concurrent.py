@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .._ratelimit import Rate
 from .cursors import MIN_SPLIT_PAGES, Stamped
 from .shard import Shard
 from .timepaging import TimePager
@@ -15,6 +18,11 @@ from .timepaging import TimePager
 __all__ = ["Concurrent"]
 
 R = TypeVar("R", bound=Stamped)
+
+#: Shards paged at once to keep a rate limit busy, relative to its rate times the round
+#: trip (Little's law): twice that, as round trips and admissions jitter, and a shard
+#: pauses between its pages (decoding, waiting for a split).
+IN_FLIGHT_SLACK = 2.0
 
 
 @dataclass(frozen=True)
@@ -36,15 +44,22 @@ class Concurrent(Generic[R]):
     an open ``until``); then the rest is cut, one shard per worker (``_cut``). Each
     worker pages its shard to the end, then splits the shard expected to hold the most
     records, when worth it, and takes its older part; with nothing worth splitting it
-    waits for the next page's news. The queue holds at most ``workers`` pages, so memory
-    is bounded and fetching pauses when the consumer does. Workers reference only this
+    waits for the next page's news. A split costs about half a request (the part kept
+    ends in a partial page) and only helps when more requests in flight would be sent
+    sooner: so no more shards are paged at once than keep ``rate`` (the endpoint's rate
+    limit, when known) busy. The queue holds at most ``workers`` pages, so memory is
+    bounded and fetching pauses when the consumer does. Workers reference only this
     object, never the iterator, so dropping the iterator (a ``break``) lets it be
     collected and cancel them.
     """
 
-    def __init__(self, pager: TimePager[R], lo: int, hi: int | None, workers: int) -> None:
+    def __init__(
+        self, pager: TimePager[R], lo: int, hi: int | None, workers: int, rate: Rate | None = None
+    ) -> None:
         self._pager = pager
         self._workers = workers
+        self._rate = rate
+        self._fastest = math.inf  # the quickest page so far, seconds: the round trip
         self._first: Shard | None = Shard(lo, hi, floorless=lo == 0)
         self._active: list[Shard] = []
         self._queue: asyncio.Queue[list[R] | _Failed | _Done] = asyncio.Queue(maxsize=workers)
@@ -69,7 +84,9 @@ class Concurrent(Generic[R]):
         return item
 
     async def _first_page(self, shard: Shard) -> list[R]:
+        started = time.monotonic()
         page = await self._pager.next_page(shard)
+        self._fastest = time.monotonic() - started
         self._pages, self._first = 1, None
         if shard.done:
             self._closed = True
@@ -81,10 +98,11 @@ class Concurrent(Generic[R]):
         return page
 
     def _cut(self, shard: Shard) -> list[Shard]:
-        """The first shards, one per worker: equal parts of a bounded window; for a
-        floorless one, chunks of ``MIN_SPLIT_PAGES`` pages and the rest."""
+        """The first shards, one per worker (none, if one request at a time keeps the
+        rate limiter busy): equal parts of a bounded window; for a floorless one, chunks
+        of ``MIN_SPLIT_PAGES`` pages and the rest."""
         shards = [shard]
-        for parts in range(self._workers, 1, -1):
+        for parts in range(self._workers if self._shards_needed() > 1 else 1, 1, -1):
             tail = shards[-1]
             if tail.span < 2 or not self._worth_splitting(tail, observed=True):
                 break
@@ -93,6 +111,8 @@ class Concurrent(Generic[R]):
 
     def _steal(self) -> Shard | None:
         """The older part of the shard expected to hold the most, if worth it; now active."""
+        if len(self._active) >= self._shards_needed():
+            return None
         eligible = [s for s in self._active if s.span >= 2 and self._worth_splitting(s)]
         victim = max(eligible, key=Shard.expected, default=None)
         if victim is None:
@@ -115,6 +135,15 @@ class Concurrent(Generic[R]):
         under whole pages, as each page after the first re-reads its boundary."""
         return max(MIN_SPLIT_PAGES, self._pages) * self._pager.limit * 0.9
 
+    def _shards_needed(self) -> int:
+        """How many shards to page at once (at most ``workers``): enough requests in flight
+        to keep the rate limiter busy, by Little's law ``count / period`` times the round
+        trip (the fastest page so far), times ``IN_FLIGHT_SLACK``."""
+        if self._rate is None:
+            return self._workers
+        needed = IN_FLIGHT_SLACK * self._rate.count * self._fastest / self._rate.period
+        return max(1, min(self._workers, math.ceil(needed)))
+
     async def _work(self, shard: Shard | None) -> None:
         try:
             while self._active:
@@ -132,7 +161,9 @@ class Concurrent(Generic[R]):
 
     async def _page_through(self, shard: Shard) -> None:
         while not shard.done:
+            started = time.monotonic()
             page = await self._pager.next_page(shard)
+            self._fastest = min(self._fastest, time.monotonic() - started)
             self._pages += 1
             if shard.done:
                 self._active.remove(shard)

@@ -17,7 +17,7 @@ from .._endpoints.otc import RFQ_HISTORY
 from .._errors import ResponseError, ValidationError
 from .._http.encode import ccy_codes, encode, to_ms
 from .._http.pipeline import Pipeline
-from .._ratelimit import Priority
+from .._ratelimit import Priority, Rate
 from .concurrent import Concurrent
 from .cursors import MAX_CONCURRENCY, MAX_PAGE, Stamped, cursor_args
 from .iterator import HistoryIterator, Source
@@ -72,18 +72,33 @@ def iter_time_paged(
     shown = {**filters, "ccy": ccys[0] if len(ccys) == 1 else ccys} if "ccy" in filters else filters
     what = describe(endpoint, shown, since=since, until=until, page_size=limit)
     what += f" concurrency={workers}" if workers > 1 else ""
+    rate = _full_rate(client, endpoint)
     if len(ccys) == 1:
         pager = _time_pager(client, endpoint, _for(filters, ccys[0]), limit, priority)
-        return HistoryIterator(_time_source(pager, lo, hi, workers), what)
+        return HistoryIterator(_time_source(pager, lo, hi, workers, rate), what)
     gate = asyncio.Semaphore(workers) if workers > 1 else None  # 1: first pages at once
     share = math.ceil(workers / len(ccys))
     sources = [
         _time_source(
-            _time_pager(client, endpoint, _for(filters, c), limit, priority, gate), lo, hi, share
+            _time_pager(client, endpoint, _for(filters, c), limit, priority, gate),
+            lo,
+            hi,
+            share,
+            rate,
         )
         for c in ccys
     ]
     return HistoryIterator(Merged(sources) if workers == 1 else Interleaved(sources), what)
+
+
+def _full_rate(client: Pipeline, endpoint: Endpoint[Any]) -> Rate | None:
+    """The most requests of ``endpoint`` its rate limit sends: ``count`` per ``period``
+    plus the limiter's margin (``None`` if the limit is unknown)."""
+    scheduler = client.scheduler
+    rate = scheduler.rates.get(endpoint.group)
+    if rate is None:
+        return None
+    return Rate(rate.count, rate.period + scheduler.limiter.margin)
 
 
 def _for(filters: Mapping[str, object], ccy: str | None) -> dict[str, object]:
@@ -108,10 +123,12 @@ def _time_pager(
     return TimePager(fetch, limit, endpoint.path)
 
 
-def _time_source(pager: TimePager[R], lo: int, hi: int | None, workers: int) -> Source[R]:
+def _time_source(
+    pager: TimePager[R], lo: int, hi: int | None, workers: int, rate: Rate | None
+) -> Source[R]:
     if workers == 1:
         return Sequential(pager, lo, hi)
-    return Concurrent(pager, lo, hi, workers)
+    return Concurrent(pager, lo, hi, workers, rate)
 
 
 def iter_rfq_history(

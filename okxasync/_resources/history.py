@@ -210,8 +210,9 @@ class FundingHistory(Namespace):
             until: The newest time excluded (exclusive), as `since`; by default, now.
             page_size: Records per request, 1 to 100; widened automatically for a millisecond
                 holding more records than a page.
-            concurrency: How many requests (time shards) to run at once; pages of different
-                shards interleave, so the stream is no longer newest first across pages.
+            concurrency: At most how many requests (time shards) to run at once; no more than
+                keep the rate limit busy (none extra when one at a time does). Pages of
+                different shards interleave, so the stream is no longer newest first.
 
         Returns:
             A lazy iterator (use `async for`, ideally inside `async with`): it sends nothing until
@@ -264,8 +265,9 @@ class FundingHistory(Namespace):
             until: The newest time excluded (exclusive), as `since`; by default, now.
             page_size: Records per request, 1 to 100; widened automatically for a millisecond
                 holding more records than a page.
-            concurrency: How many requests (time shards) to run at once; pages of different
-                shards interleave, so the stream is no longer newest first across pages.
+            concurrency: At most how many requests (time shards) to run at once; no more than
+                keep the rate limit busy (none extra when one at a time does). Pages of
+                different shards interleave, so the stream is no longer newest first.
 
         Returns:
             A lazy iterator (use `async for`, ideally inside `async with`): it sends nothing until
@@ -319,8 +321,9 @@ class FundingHistory(Namespace):
             until: The newest time excluded (exclusive), as `since`; by default, now.
             page_size: Records per request, 1 to 100; widened automatically for a millisecond
                 holding more records than a page.
-            concurrency: How many requests (time shards) to run at once; pages of different
-                shards interleave, so the stream is no longer newest first across pages.
+            concurrency: At most how many requests (time shards) to run at once; no more than
+                keep the rate limit busy (none extra when one at a time does). Pages of
+                different shards interleave, so the stream is no longer newest first.
             archive: Page the archive instead of the recent bills.
 
         Returns:

@@ -391,3 +391,39 @@ async def test_concurrent_export_of_a_generated_history(window: str) -> None:
         assert sorted(got) == sorted(expected)
         assert len(got) == len(set(got))
         assert len(fake.requests) <= pages + 2 * 4
+
+
+async def test_concurrent_export_sends_no_extra_request_when_one_at_a_time_fills_the_limit() -> (
+    None
+):
+    """A round trip far shorter than the rate limit's slot: one request at a time already
+    sends as fast as the limit admits, so ``concurrency=4`` cuts no shard (each would
+    end in a partial page) and sends exactly the sequential export's requests."""
+    limits = {**FAST, "funding": okxasync.Rate(5, 0.5)}
+    async with (
+        FakeExchange(seed=1, history_size=1_000, rate_limits=limits) as fake,
+        okxasync.Client(base_url=fake.url, rate_limits=limits, **fake.credentials) as client,
+    ):
+        sequential = await ids_of(client.funding.iter_deposits(), "dep_id")
+        pages = len(fake.requests)
+        fake.requests.clear()
+        got = await ids_of(client.funding.iter_deposits(concurrency=4), "dep_id")
+        assert sorted(got) == sorted(sequential)
+        assert len(got) == len(set(got)) == 1_000
+        assert len(fake.requests) == pages
+        assert fake.rejections == 0
+
+
+async def test_concurrent_export_still_shards_when_a_round_trip_outlasts_the_slot() -> None:
+    """The same limit, round trips of 150 ms: one request at a time would leave the limit
+    idle, so the export is cut into shards paged at once (exactly once still)."""
+    limits = {**FAST, "funding": okxasync.Rate(5, 0.5)}
+    async with (
+        FakeExchange(seed=1, history_size=1_000, rate_limits=limits, latency=0.15) as fake,
+        okxasync.Client(base_url=fake.url, rate_limits=limits, **fake.credentials) as client,
+    ):
+        got = await ids_of(client.funding.iter_deposits(concurrency=4), "dep_id")
+        assert sorted(got) == sorted(r["depId"] for r in fake.state.deposits)
+        assert len(got) == len(set(got)) == 1_000
+        assert len({r.query.get("before") for r in fake.requests}) >= 3  # shards' floors
+        assert fake.rejections == 0
