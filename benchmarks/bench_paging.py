@@ -41,6 +41,7 @@ PAGE = 100
 WORKERS = 4
 LATENCIES = (0.05, 0.3)
 UNLIMITED = okxasync.Rate(1_000_000, 1.0)
+MARGIN = okxasync.LocalLimiter().margin  # the client's default limiter's safety margin
 
 Export = Callable[[okxasync.Client], AsyncIterator[okxasync.Deposit]]
 
@@ -88,6 +89,13 @@ class Timed:
 def bound(records: int, rtt: float) -> float:
     """The least time any client needs for ``records`` under ``RATE`` (see the docstring)."""
     return pace(math.ceil(records / PAGE), rtt)
+
+
+def fewest_exact(records: int) -> int:
+    """The fewest requests that can return ``records`` with none lost or repeated: a
+    request settles at most ``PAGE - 1`` of them (a full page's oldest millisecond may go
+    on beyond it, so it is settled only by a later request; a short page holds fewer)."""
+    return math.ceil(records / (PAGE - 1))
 
 
 def pace(requests: int, rtt: float) -> float:
@@ -210,21 +218,23 @@ def report(size: int, runs: list[Timed], mems: list[Memory]) -> str:
         "python-okx or ccxt (`after=` the oldest ts of the last page), run on okxasync's",
         "one-page call so that only the paging differs.",
         "",
-        "*x pace* compares the time with the least time its own requests need at that",
-        "rate: near 1 means rate-bound, higher means latency-bound. okxasync sends more",
-        "requests than the bound's minimum because every page after the first re-reads the",
-        "millisecond the previous page ended in (the only way not to lose records), and",
-        "concurrent shards end in partial pages; its scheduler also keeps a 50 ms safety",
-        "margin per 1 s window (5%).",
+        "*x exact* compares the time with the least time of the fewest requests an exporter",
+        "that loses nothing can send (see below). *x pace* compares it with the least time",
+        "its own requests need at that rate: near 1 means rate-bound, higher means",
+        "latency-bound. okxasync sends more requests than the bound's minimum because every",
+        "page after the first re-reads the millisecond the previous page ended in (the only",
+        "way not to lose records), and concurrent shards end in partial pages; its",
+        "scheduler also keeps a 50 ms safety margin per 1 s window (5%).",
         "",
-        "| exporter | RTT | time (s) | bound (s) | x bound | requests | x pace "
+        "| exporter | RTT | time (s) | bound (s) | x bound | x exact | requests | x pace "
         "| records | lost | repeated | 429s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         lines.append(
             f"| {r.name} | {r.rtt * 1000:.0f} ms | {r.seconds:.2f} | {r.bound:.2f} | "
-            f"**{r.seconds / r.bound:.2f}x** | {r.requests} | "
+            f"**{r.seconds / r.bound:.2f}x** | "
+            f"{r.seconds / pace(fewest_exact(r.records + r.lost), r.rtt):.2f}x | {r.requests} | "
             f"{r.seconds / pace(r.requests, r.rtt):.2f}x | {r.records:,} | {r.lost} | "
             f"{r.repeated} | {r.rejected} |"
         )
@@ -235,21 +245,33 @@ def report(size: int, runs: list[Timed], mems: list[Memory]) -> str:
 
 
 def _floor_note(size: int, runs: list[Timed]) -> list[str]:
-    """What the bound leaves out: the re-reads no exporter that loses nothing can avoid."""
+    """What the bound leaves out: the requests no exporter that loses nothing can avoid."""
     exact = [r for r in runs if r.lost == 0 and r.repeated == 0]
     if not exact:
         return []
-    fewest, rtt = min(r.requests for r in exact), max(LATENCIES)
-    least = pace(fewest, rtt)
+    least, rtt = fewest_exact(size), max(LATENCIES)
+    sent = min(r.requests for r in exact)
+    window = RATE.period + MARGIN
     return [
         "",
         f"The bound counts {math.ceil(size / PAGE)} requests, as if no page re-read a "
-        f"record. The fewest an exporter that lost nothing sent here is {fewest}; at "
-        f"{rtt * 1000:.0f} ms those alone need {least:.2f} s, **{least / bound(size, rtt):.2f}x** "
-        f"the bound, since every {RATE.count} requests past a whole window cost one more "
-        f"{RATE.period:.0f} s window. *x pace* shows what each exporter's own requests "
-        "cost beyond that; the rest is its request count (re-reads, and for concurrent "
-        "shards their partial last pages) and the scheduler's margin per window.",
+        f"record. No exporter that loses nothing can send fewer than {least}: a request "
+        f"settles at most {PAGE - 1} records (the oldest millisecond of a full page may go "
+        "on beyond it, so only a later request settles it; a short page holds fewer). At "
+        f"{rtt * 1000:.0f} ms those {least} alone need {pace(least, rtt):.2f} s, "
+        f"**{pace(least, rtt) / bound(size, rtt):.2f}x** the bound (*x exact* divides by "
+        f"that time instead), since every {RATE.count} requests past a whole window cost "
+        f"one more {RATE.period:.0f} s window; the fewest an exact exporter sent here is "
+        f"{sent} (each page re-reads its boundary millisecond). The client's limiter "
+        f"admits {RATE.count} requests per {window:.2f} s ({RATE.period:.0f} s and its "
+        f"{MARGIN * 1000:.0f} ms safety margin: a slot frees "
+        f"{RATE.period:.0f} s after the answer, or {window:.2f} s after the send if that "
+        "is sooner, and after the answer only on a new connection), so its exporters pace "
+        f"at {window / RATE.period:.2f}x at best; *x pace* is measured against the bare "
+        f"{RATE.period:.0f} s window. With the rate limit known, `concurrency=k` pages no "
+        "more shards at once than keep it busy (rate x round trip, twice over): at 50 ms "
+        "one request at a time does, so the export stays one shard and sends what the "
+        "sequential one sends.",
     ]
 
 
