@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
-from server_helpers import CREDENTIALS, serve
+from server_helpers import CREDENTIALS, envelope, serve
 
 from okxasync import APIError, Client, OutcomeUnknownError, ResponseError, RetryPolicy
+from okxasync._http.transport import READ_SIZE
 
 FAST = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02, lookups=2, lookup_interval=0.01)
 BALANCES = "/api/v5/asset/balances"
@@ -127,3 +128,24 @@ async def test_server_text_in_error_messages_is_truncated_and_escaped() -> None:
         assert "\\x1b[31m" in text  # shown escaped, not dropped
     assert "fine\\n2026-01-01" in str(api.value)  # a body excerpt shows it as a space
     assert api.value.msg.startswith(FORGED)  # the attribute keeps what the server said
+
+
+async def test_connections_read_their_socket_in_blocks_below_the_mmap_threshold() -> None:
+    """asyncio reads a socket 256 KiB at a time: a block glibc maps and unmaps for every
+    response (fresh pages faulted in on each call). The client's connections read
+    ``READ_SIZE`` (64 KiB) at a time, and a larger body still arrives whole."""
+    balances = [
+        {"ccy": f"C{i}", "bal": "1.5", "frozenBal": "0", "availBal": "1.5"} for i in range(4000)
+    ]
+
+    async def large(request: web.Request) -> web.Response:
+        return envelope(balances)
+
+    async with serve(large) as (url, _), Client(base_url=url, **CREDENTIALS) as client:
+        got = await client.funding.balances()
+        assert [b.ccy for b in got] == [b["ccy"] for b in balances]  # about 300 KB, whole
+        sessions = client._pipeline.transport._sessions  # type: ignore[attr-defined]
+        connector = sessions.made[False].connector
+        transports = [protocol.transport for protocol in connector._seen]
+        assert transports
+        assert all(t.max_size == READ_SIZE < 128 * 1024 for t in transports)
