@@ -48,6 +48,8 @@ class Endpoint(Generic[R]):
         if not self.buckets or not all(isinstance(b, Bucket) for b in self.buckets):
             raise ValueError(f"{self.path}: buckets must be a non-empty tuple of Bucket")
         api_names = {param.api for param in self.params.values()}
+        if not all(name.isascii() and name.isalnum() for name in api_names):
+            raise ValueError(f"{self.path}: an API parameter name is not plain ASCII: {api_names}")
         for bucket in self.buckets:
             unknown = set(bucket.key) - api_names
             if unknown:

@@ -219,8 +219,10 @@ class Scheduler:
         decoded). An answer (even an error, a rejection counted as such) frees the units
         ``period`` after now; no answer (failed, cancelled: the server may have the
         request) after ``period + margin``."""
-        if error is None:
-            self._settle(slot, answered=True)
+        if error is None:  # _settle(slot, answered=True), inlined: every call ends so
+            self.limiter.settle(slot, True)
+            if self._pump is not None:
+                self._poke()
         elif isinstance(error, RateLimitError):
             self._rejected(slot)
             self._settle(slot, answered=True)
@@ -262,7 +264,9 @@ class Scheduler:
         take_now = self._take_now
         if take_now is None or self._pump is not None or any(self._queues):
             return None
-        got = take_now(self._needs(claims, cost), cost)
+        cached = self._needs_of.get(id(claims)) if cost == 1 else None
+        needs = cached[1] if cached is not None and cached[0] is claims else None
+        got = take_now(needs or self._needs(claims, cost), cost)
         if not isinstance(got, Slot):
             return None
         self._admitted(got, 0.0, priority)

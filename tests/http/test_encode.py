@@ -15,7 +15,7 @@ from okxasync import DepositState, ValidationError
 from okxasync._endpoints import funding as ep
 from okxasync._endpoints import otc as otc_ep
 from okxasync._http.encode import Millis, encode, format_decimal, to_ms
-from okxasync._http.pipeline import query_string
+from okxasync._http.pipeline import _prepare, query_string
 from okxasync._paging import cursor_args
 
 
@@ -226,3 +226,13 @@ def test_every_endpoint_must_say_whether_a_resend_is_safe() -> None:
 def test_query_string_is_urlencode_with_commas_kept(wire: dict[str, str]) -> None:
     """The query is signed as sent: the fast form must equal ``urlencode(safe=",")``."""
     assert query_string(wire) == urlencode(wire, safe=",")
+
+
+@given(st.lists(st.text(max_size=16), min_size=1, max_size=4))
+def test_a_get_request_is_signed_with_its_urlencoded_query(values: list[str]) -> None:
+    """The request path built for sending and signing quotes values as ``urlencode``."""
+    names = list(ep.DEPOSIT_HISTORY.params.values())[: len(values)]
+    wire = {param.api: value for param, value in zip(names, values, strict=False)}
+    method, path, body = _prepare(ep.DEPOSIT_HISTORY, wire)
+    assert (method, body) == ("GET", "")
+    assert path == ep.DEPOSIT_HISTORY.path + "?" + urlencode(wire, safe=",")
