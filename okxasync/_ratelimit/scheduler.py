@@ -36,6 +36,7 @@ overtaken in a window it is waiting on (nor starved by cheaper calls behind it).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 from collections import OrderedDict, deque
@@ -82,13 +83,28 @@ class RateLimitStats:
 
 
 class _Counter:
-    __slots__ = ("first", "peak", "recent", "rejected", "sent", "units", "wait_max", "wait_total")
+    """One bucket's (or key's) counters. The peak is computed in batches: an admission
+    only appends its time (one per unit); once they number twice what the last sweep
+    kept (at least ``_FOLD_AT``), or when read, they are swept once for the busiest
+    period, and the last period's are kept."""
+
+    __slots__ = (
+        "fold_at",
+        "peak",
+        "period",
+        "recent",
+        "rejected",
+        "sent",
+        "wait_max",
+        "wait_total",
+    )
 
     def __init__(self) -> None:
-        self.sent = self.rejected = self.peak = self.units = 0
+        self.sent = self.rejected = self.peak = 0
         self.wait_total = self.wait_max = 0.0
-        self.recent: list[tuple[float, int]] = []  # admissions within one period, from
-        self.first = 0  # this index (those before it are older; dropped in batches)
+        self.period = 0.0
+        self.recent: list[float] = []  # admission times, one per unit, not yet swept
+        self.fold_at = _FOLD_AT  # sweep when this many: twice what the last sweep kept
 
     def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
         """Count one admission; ``period`` 0 skips the peak (kept per key instead)."""
@@ -97,29 +113,42 @@ class _Counter:
             self.wait_total += waited
             if waited > self.wait_max:
                 self.wait_max = waited
-        if not period:
-            return
-        recent = self.recent
-        first = self.first
-        oldest = now - period
-        while first < len(recent) and recent[first][0] <= oldest:
-            self.units -= recent[first][1]
-            first += 1
-        if first >= 32 and 2 * first >= len(recent):  # amortised O(1), a small list
-            del recent[:first]
-            first = 0
-        self.first = first
-        recent.append((now, cost))
-        self.units += cost
-        if self.units > self.peak:
-            self.peak = self.units
+        if period:
+            self.period = period
+            recent = self.recent
+            if cost == 1:
+                recent.append(now)
+            else:
+                recent.extend([now] * cost)
+            if len(recent) >= self.fold_at:
+                self._fold()
+
+    def _fold(self) -> None:
+        """Raise ``peak`` to the most units within one period among ``recent``, then keep
+        only the times a later admission can still share a period with."""
+        recent, period = self.recent, self.period
+        peak, first = self.peak, 0
+        for last, now in enumerate(recent):
+            while recent[first] <= now - period:
+                first += 1
+            if last - first >= peak:
+                peak = last - first + 1
+        self.peak = peak
+        del recent[: bisect.bisect_right(recent, recent[-1] - period)]
+        self.fold_at = max(_FOLD_AT, 2 * len(recent))  # amortised O(1) per admission
 
     def snapshot(
         self, waiting: int = 0, keys: Mapping[str, RateLimitStats] | None = None
     ) -> RateLimitStats:
+        if self.recent:
+            self._fold()
         return RateLimitStats(
             self.sent, self.rejected, self.wait_total, self.wait_max, waiting, self.peak, keys or {}
         )
+
+
+#: Units a counter collects before sweeping them for its peak.
+_FOLD_AT = 64
 
 
 class _BucketStats:

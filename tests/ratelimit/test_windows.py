@@ -7,11 +7,13 @@ import asyncio
 import tracemalloc
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from okxasync import LocalLimiter, Priority, Rate
 from okxasync._ratelimit import Bucket, Scheduler
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
-from okxasync._ratelimit.scheduler import KEY_STATS
+from okxasync._ratelimit.scheduler import KEY_STATS, _Counter
 
 BATCH = Bucket("batch", Rate(4, 0.3))
 
@@ -126,3 +128,27 @@ async def test_100000_keys_used_once_leave_memory_flat() -> None:
     # 20,000 windows kept would hold several MB; the per-key stats of the last
     # KEY_STATS keys and the few live windows take a few hundred KB.
     assert held < 1024 * 1024, held
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0.0, max_value=0.5), st.integers(min_value=1, max_value=3)),
+        max_size=300,
+    )
+)
+def test_the_reported_peak_is_the_busiest_period_of_admissions(
+    steps: list[tuple[float, int]],
+) -> None:
+    """The counter sweeps its admissions in batches; the peak must be what counting every
+    period ``(t - 1 s, t]`` at each admission gives."""
+    counter = _Counter()
+    now, times = 1000.0, []
+    for gap, cost in steps:
+        now += gap
+        counter.admitted(now, 1.0, cost, 0.0)
+        times += [now] * cost
+        if len(times) % 7 == 0:  # reading in between must not change the outcome
+            counter.snapshot()
+    expected = max((sum(1 for t in times if end - 1.0 < t <= end) for end in times), default=0)
+    assert counter.snapshot().peak == expected
+    assert counter.snapshot().sent == len(steps)
