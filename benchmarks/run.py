@@ -240,21 +240,31 @@ def profiles(url: str, plan: Plan, tmp: Path) -> dict[str, dict[str, float]]:
 # ------------------------------------------------------------ decoding
 
 
-def decode_ratios(body: bytes, plan: Plan) -> tuple[dict[str, float], list[float]]:
-    """(least µs per page for each decoder, json.loads time / typed time per batch pair).
+def decode_ratios(plan: Plan) -> tuple[dict[str, float], list[float]]:
+    """(least µs per page for each decoder, json.loads time / typed time per batch pair),
+    timed in a fresh process (``--decode-times``), like every other figure.
 
     The least time of many batches is the one load disturbed least: the figure for a
     CPU-bound loop (as ``timeit`` advises); the per-pair ratios show the spread.
     """
-    times: dict[str, list[float]] = {name: [] for name in DECODERS}
-    for _ in range(plan.decode_batches):
-        for name, decode in DECODERS.items():
-            start = time.perf_counter_ns()
-            for _ in range(plan.decode_batch):
-                decode(body)
-            times[name].append((time.perf_counter_ns() - start) / plan.decode_batch / 1e3)
+    cmd = [sys.executable, __file__, f"--decode-times={plan.decode_batches},{plan.decode_batch}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    times: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
     pairs = [j / t for j, t in zip(times[JSON_LOADS], times[TYPED], strict=True)]
     return {name: min(us) for name, us in times.items()}, pairs
+
+
+def decode_times(batches: int, batch: int) -> dict[str, list[float]]:
+    """µs per page of each decoder, ``batches`` interleaved batches of ``batch`` pages."""
+    body = server.page()
+    times: dict[str, list[float]] = {name: [] for name in DECODERS}
+    for _ in range(batches):
+        for name, decode in DECODERS.items():
+            start = time.perf_counter_ns()
+            for _ in range(batch):
+                decode(body)
+            times[name].append((time.perf_counter_ns() - start) / batch / 1e3)
+    return times
 
 
 def decode_marks(calls: int) -> None:
@@ -525,9 +535,10 @@ def _decode_table(m: Measured) -> list[str]:
         "",
         f"{p.decode_batches} batch pairs of {p.decode_batch} decodes each, `json.loads` "
         "and okxasync's typed records (`Decimal` amounts, enums, checked timestamps) "
-        "interleaved. The figure is the least time per page of each (the batch load "
-        "disturbed least, as for any CPU-bound loop); the ratios of the pairs show the "
-        "spread load adds. Instructions per page are counted under callgrind.",
+        "interleaved, in a fresh process (`run.py --decode-times`). The figure is the least "
+        "time per page of each (the batch load disturbed least, as for any CPU-bound "
+        "loop); the ratios of the pairs show the spread load adds. Instructions per page "
+        "are counted under callgrind.",
         "",
         "| decoder | µs per page (least) | instructions per page |",
         "|---|---:|---:|",
@@ -568,7 +579,7 @@ def measure(plan: Plan) -> Measured:
         counts = instructions(url, keys, plan, Path(tmp))
         breakdown = profiles(url, plan, Path(tmp))
         decode_counts = decode_instructions(plan, Path(tmp))
-    decode_us, pairs = decode_ratios(server.page(), plan)
+    decode_us, pairs = decode_ratios(plan)
     labels = {c.key: c.label for c in ready}
     return Measured(
         plan,
@@ -591,9 +602,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=results.HERE, help="where RESULTS.md is")
     parser.add_argument("--reps", type=int, help="repetitions (default 9; --quick 1)")
     parser.add_argument("--decode-marks", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--decode-times", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.decode_marks:
         decode_marks(args.decode_marks)
+        return
+    if args.decode_times:
+        batches, batch = (int(n) for n in args.decode_times.split(","))
+        print(json.dumps(decode_times(batches, batch)))
         return
     plan = QUICK if args.quick else Plan()
     if args.reps:
