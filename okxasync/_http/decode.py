@@ -71,13 +71,8 @@ def decode(record: type[R], body: bytes, status: int) -> list[R]:
         raise _api_error(str(envelope.code), envelope.msg, status)
     if status >= 300:
         raise ResponseError("HTTP error status with a success code", status, body)
-    records = envelope.data
-    if records:  # check_finite(), inlined: every page goes through here
-        checker = _checkers.get(type(records[0])) or _checker(type(records[0]))
-        bad = checker(records)
-        if bad is not None:
-            raise ResponseError(f"unexpected data ({bad} is not a finite number)", status, body)
-    return records
+    check_finite(envelope.data, status, body)
+    return envelope.data
 
 
 def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:

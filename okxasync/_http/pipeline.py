@@ -82,7 +82,7 @@ class Pipeline:
         """
         wire = encode(endpoint.params, args)
         method, path, body = _prepare(endpoint, wire)
-        claims = endpoint._fixed_claims or endpoint.claims(wire)
+        claims = endpoint.claims(wire)
         started = time.monotonic()
         clock = self.clock
         if endpoint.signed and clock.sync_every is not None and clock.due():
@@ -154,7 +154,9 @@ class Pipeline:
         # taken at once when there is room (no await: nothing can cancel in between), and
         # finish() is told how the attempt ended, decoding included (a rejection raised
         # there frees the slot as such).
-        slot = scheduler.take_at_once(claims, priority) or await scheduler.acquire(claims, priority)
+        slot = scheduler.take_at_once(claims, priority) or await scheduler.queue_for(
+            claims, priority
+        )
         try:
             on_sent = functools.partial(scheduler.sent, slot)
             request = self._request(endpoint, wire, attempt, queued, on_sent)
@@ -205,13 +207,7 @@ def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, 
     if endpoint.method == "GET":
         if not wire:
             return "GET", endpoint.path, ""
-        # query_string(), inlined: the keys are API names, plain by construction (Endpoint
-        # checks), and most values need no quoting either.
-        parts = []
-        for key, value in wire.items():
-            plain = (value.isascii() and value.isalnum()) or _PLAIN.fullmatch(value)
-            parts.append(f"{key}={value if plain else quote_plus(value, safe=',')}")
-        return "GET", endpoint.path + "?" + "&".join(parts), ""
+        return "GET", endpoint.path + "?" + query_string(wire), ""
     return endpoint.method, endpoint.path, msgspec.json.encode(wire).decode()
 
 

@@ -47,14 +47,7 @@ class Credentials:
         mac = self._mac.copy()
         mac.update(f"{timestamp}{method.upper()}{request_path}{body}".encode())
         signature = binascii.b2a_base64(mac.digest(), newline=False).decode()
-        return AuthHeaders._owning(
-            {
-                "OK-ACCESS-KEY": self.api_key,
-                "OK-ACCESS-SIGN": signature,
-                "OK-ACCESS-TIMESTAMP": timestamp,
-                "OK-ACCESS-PASSPHRASE": self._passphrase,
-            }
-        )
+        return auth_headers(self.api_key, self._passphrase, timestamp, signature)
 
     def login_args(self, epoch_ms: int) -> LoginArgs:
         """The WebSocket ``login`` argument: Unix **seconds** ``timestamp`` and the
