@@ -36,137 +36,22 @@ overtaken in a window it is waiting on (nor starved by cheaper calls behind it).
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
 from .local import Full, Limiter, LocalLimiter, Need, Slot
 from .rules import Claim, Priority, Rate
+from .stats import KEY_STATS, BucketStats, RateLimitStats, with_peak
 
 __all__ = ["KEY_STATS", "RateLimitStats", "Scheduler"]
 
 logger = logging.getLogger("okxasync.ratelimit")
 
-#: How many keys of one bucket ``rate_limit_stats()`` reports (the most recently used).
-KEY_STATS = 1000
 _NEEDS_CACHED = 256
-
-
-@dataclass(frozen=True)
-class RateLimitStats:
-    """Counters for one bucket (or one key of it) since the client was created.
-
-    Attributes:
-        sent: Calls admitted (including retries and sends that failed).
-        rejected: Server rate-limit answers (50011 / 58102 / HTTP 429) to calls holding it.
-        wait_total: Seconds callers spent waiting for a slot, in total.
-        wait_max: The longest such wait, in seconds.
-        waiting: Callers queued now.
-        peak: The most units this client admitted within one `period` (for a keyed
-            bucket: in one key's window).
-        keys: The same per key of a keyed bucket (`"BTC"`, `"BTC/USDT"`), for the most
-            recently used 1,000 keys.
-    """
-
-    sent: int = 0
-    rejected: int = 0
-    wait_total: float = 0.0
-    wait_max: float = 0.0
-    waiting: int = 0
-    peak: int = 0
-    keys: Mapping[str, RateLimitStats] = field(default_factory=dict)
-
-
-class _Counter:
-    """One bucket's (or key's) counters. The peak is computed in batches: an admission
-    only appends its time (one per unit); once they number twice what the last sweep
-    kept (at least ``_FOLD_AT``), or when read, they are swept once for the busiest
-    period, and the last period's are kept."""
-
-    __slots__ = (
-        "fold_at",
-        "peak",
-        "period",
-        "recent",
-        "rejected",
-        "sent",
-        "wait_max",
-        "wait_total",
-    )
-
-    def __init__(self) -> None:
-        self.sent = self.rejected = self.peak = 0
-        self.wait_total = self.wait_max = 0.0
-        self.period = 0.0
-        self.recent: list[float] = []  # admission times, one per unit, not yet swept
-        self.fold_at = _FOLD_AT  # sweep when this many: twice what the last sweep kept
-
-    def admitted(self, now: float, period: float, cost: int, waited: float) -> None:
-        """Count one admission; ``period`` 0 skips the peak (kept per key instead)."""
-        self.sent += 1
-        if waited:
-            self.wait_total += waited
-            if waited > self.wait_max:
-                self.wait_max = waited
-        if period:
-            self.period = period
-            recent = self.recent
-            if cost == 1:
-                recent.append(now)
-            else:
-                recent.extend([now] * cost)
-            if len(recent) >= self.fold_at:
-                self._fold()
-
-    def _fold(self) -> None:
-        """Raise ``peak`` to the most units within one period among ``recent``, then keep
-        only the times a later admission can still share a period with."""
-        recent, period = self.recent, self.period
-        peak, first = self.peak, 0
-        for last, now in enumerate(recent):
-            while recent[first] <= now - period:
-                first += 1
-            if last - first >= peak:
-                peak = last - first + 1
-        self.peak = peak
-        del recent[: bisect.bisect_right(recent, recent[-1] - period)]
-        self.fold_at = max(_FOLD_AT, 2 * len(recent))  # amortised O(1) per admission
-
-    def snapshot(
-        self, waiting: int = 0, keys: Mapping[str, RateLimitStats] | None = None
-    ) -> RateLimitStats:
-        if self.recent:
-            self._fold()
-        return RateLimitStats(
-            self.sent, self.rejected, self.wait_total, self.wait_max, waiting, self.peak, keys or {}
-        )
-
-
-#: Units a counter collects before sweeping them for its peak.
-_FOLD_AT = 64
-
-
-class _BucketStats:
-    __slots__ = ("keys", "total")
-
-    def __init__(self) -> None:
-        self.total = _Counter()
-        self.keys: OrderedDict[str, _Counter] = OrderedDict()
-
-    def key(self, claim: Claim) -> _Counter | None:
-        if not claim.bucket.key:
-            return None
-        name = "/".join(claim.key)
-        counter = self.keys.pop(name, None) or _Counter()
-        self.keys[name] = counter  # most recently used last
-        if len(self.keys) > KEY_STATS:
-            self.keys.popitem(last=False)
-        return counter
 
 
 class _Waiter:
@@ -202,7 +87,7 @@ class Scheduler:
         # id(claims) -> (claims, needs); the claims are kept, so an id is never reused.
         self._needs_of: dict[int, tuple[Sequence[Claim], tuple[Need, ...]]] = {}
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
-        self._stats: dict[str, _BucketStats] = {}
+        self._stats: dict[str, BucketStats] = {}
         self._pump: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
         self._dirty = False
@@ -232,7 +117,7 @@ class Scheduler:
             keys = {key: counter.snapshot() for key, counter in stats.keys.items()}
             total = stats.total.snapshot(waiting.get(name, 0), keys)
             peaks = [counter.peak for counter in stats.keys.values()]
-            report[name] = total if not peaks else _with_peak(total, max(peaks))
+            report[name] = total if not peaks else with_peak(total, max(peaks))
         return report
 
     def slot(
@@ -248,10 +133,8 @@ class Scheduler:
         decoded). An answer (even an error, a rejection counted as such) frees the units
         ``period`` after now; no answer (failed, cancelled: the server may have the
         request) after ``period + margin``."""
-        if error is None:  # _settle(slot, answered=True), inlined: every call ends so
-            self.limiter.settle(slot, True)
-            if self._pump is not None:
-                self._poke()
+        if error is None:
+            self._settle(slot, answered=True)
         elif isinstance(error, RateLimitError):
             self._rejected(slot)
             self._settle(slot, answered=True)
@@ -271,11 +154,32 @@ class Scheduler:
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
     ) -> Slot:
         """Wait for this caller's turn and room in every window; return the slot taken."""
+        slot = self.take_at_once(claims, priority, cost)
+        return slot if slot is not None else await self.queue_for(claims, priority, cost)
+
+    def take_at_once(
+        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
+    ) -> Slot | None:
+        """The slot, taken without waiting or a coroutine, when nobody is waiting and the
+        limiter keeps its windows in this process and has room; else ``None`` (then
+        :meth:`queue_for`). Pair it with :meth:`finish`, as :meth:`slot` does."""
+        take_now = self._take_now
+        if take_now is None or self._pump is not None or any(self._queues):
+            return None
+        got = take_now(self._needs(claims, cost), cost)
+        if not isinstance(got, Slot):
+            return None
+        self._admitted(got, 0.0, priority)
+        return got
+
+    async def queue_for(
+        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
+    ) -> Slot:
+        """:meth:`acquire` once :meth:`take_at_once` found no slot: a shared store is asked
+        directly when nobody waits (most calls under the limit); else the caller queues."""
         needs = self._needs(claims, cost)
-        if self._pump is None and not any(self._queues):
-            # Nobody is waiting: ask the limiter directly (most calls under the limit).
-            take_now = self._take_now
-            got = take_now(needs, cost) if take_now else await self.limiter.take(needs, cost)
+        if self._take_now is None and self._pump is None and not any(self._queues):
+            got = await self.limiter.take(needs, cost)
             if isinstance(got, Slot):
                 self._admitted(got, 0.0, priority)
                 return got
@@ -283,23 +187,6 @@ class Scheduler:
         slot = await self._queued(needs, cost, priority)
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
-
-    def take_at_once(
-        self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
-    ) -> Slot | None:
-        """The slot, taken without waiting or a coroutine, when nobody is waiting and the
-        limiter keeps its windows in this process and has room; else ``None`` (then
-        :meth:`acquire`). Pair it with :meth:`finish`, as :meth:`slot` does."""
-        take_now = self._take_now
-        if take_now is None or self._pump is not None or any(self._queues):
-            return None
-        cached = self._needs_of.get(id(claims)) if cost == 1 else None
-        needs = cached[1] if cached is not None and cached[0] is claims else None
-        got = take_now(needs or self._needs(claims, cost), cost)
-        if not isinstance(got, Slot):
-            return None
-        self._admitted(got, 0.0, priority)
-        return got
 
     # -- waiting ---------------------------------------------------------------------
 
@@ -461,7 +348,7 @@ class Scheduler:
         for claim, rate in slot.needs:
             stats = all_stats.get(claim.bucket.name)
             if stats is None:
-                stats = all_stats[claim.bucket.name] = _BucketStats()
+                stats = all_stats[claim.bucket.name] = BucketStats()
             if claim.bucket.key:
                 # A keyed bucket's peak is its busiest key's: the total skips the window.
                 stats.total.admitted(now, 0.0, slot.cost, waited)
@@ -474,7 +361,7 @@ class Scheduler:
 
     def _rejected(self, slot: Slot) -> None:
         for claim, _ in slot.needs:
-            stats = self._stats.setdefault(claim.bucket.name, _BucketStats())
+            stats = self._stats.setdefault(claim.bucket.name, BucketStats())
             stats.total.rejected += 1
             per_key = stats.key(claim)
             if per_key is not None:
@@ -504,10 +391,7 @@ class _SlotBlock:
         self._slot: Slot | None = None
 
     async def __aenter__(self) -> Slot:
-        slot = self._scheduler.take_at_once(self._claims, self._priority, self._cost)
-        if slot is None:
-            slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
-        self._slot = slot
+        self._slot = slot = await self._scheduler.acquire(self._claims, self._priority, self._cost)
         return slot
 
     async def __aexit__(
@@ -531,15 +415,3 @@ def _drop_done(queue: deque[_Waiter]) -> None:
         live = [waiter for waiter in queue if not waiter.future.done()]
         queue.clear()
         queue.extend(live)
-
-
-def _with_peak(stats: RateLimitStats, peak: int) -> RateLimitStats:
-    return RateLimitStats(
-        stats.sent,
-        stats.rejected,
-        stats.wait_total,
-        stats.wait_max,
-        stats.waiting,
-        peak,
-        stats.keys,
-    )

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from okxasync import LocalLimiter, Priority, Rate
 from okxasync._ratelimit import Bucket, Scheduler
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
-from okxasync._ratelimit.scheduler import KEY_STATS, _Counter
+from okxasync._ratelimit.stats import KEY_STATS, _Counter
 
 BATCH = Bucket("batch", Rate(4, 0.3))
 
