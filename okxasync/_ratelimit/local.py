@@ -50,6 +50,22 @@ class Slot:
         return f"Slot({labels}, cost={self.cost})"
 
 
+def _local_slot(needs: Sequence[Need], now: float, held: list[tuple[_Window, _Entry]]) -> Slot:
+    """``Slot(needs, 1, "local", now)`` holding ``held``, without its ``__init__``'s checks
+    and defaults (every call under the limit makes one)."""
+    slot = _new_slot(Slot)
+    slot.needs = tuple(needs)
+    slot.cost = 1
+    slot.token = "local"
+    slot.admitted = now
+    slot.changed = None
+    slot._held = held
+    return slot
+
+
+_new_slot = object.__new__
+
+
 class Full:
     """``take`` found no room: ``waits[i]`` is the seconds until ``needs[i]`` may have
     room for the call (``None``: it has room now)."""
@@ -224,13 +240,12 @@ class LocalLimiter:
                     entries = window.entries
                     count = len(entries)
                     if count < rate.count and count < window.prune_at:
-                        entry = _Entry(now + rate.period + self.margin, rate.period)
+                        expires = now + rate.period + self.margin
+                        entry = _Entry(expires, rate.period)
                         entries.append(entry)
-                        if entry.expires > window.until:
-                            window.until = entry.expires
-                        slot = Slot(needs, 1, "local", now)
-                        slot._held.append((window, entry))
-                        return slot
+                        if expires > window.until:
+                            window.until = expires
+                        return _local_slot(needs, now, [(window, entry)])
         found = []
         full = False
         for claim, rate in needs:

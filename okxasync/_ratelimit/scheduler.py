@@ -45,7 +45,7 @@ from types import TracebackType
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
 from .local import Full, Limiter, LocalLimiter, Need, Slot
 from .rules import Claim, Priority, Rate
-from .stats import KEY_STATS, BucketStats, RateLimitStats, with_peak
+from .stats import KEY_STATS, BucketStats, RateLimitStats, _Counter, with_peak
 
 __all__ = ["KEY_STATS", "RateLimitStats", "Scheduler"]
 
@@ -86,6 +86,8 @@ class Scheduler:
         self._rates = dict(rates)
         # id(claims) -> (claims, needs); the claims are kept, so an id is never reused.
         self._needs_of: dict[int, tuple[Sequence[Claim], tuple[Need, ...]]] = {}
+        # id(claims) -> (claims, needs, counters) of claims admitted at once before.
+        self._lanes: dict[int, tuple[Sequence[Claim], tuple[Need, ...], tuple[_Counter, ...]]] = {}
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
         self._stats: dict[str, BucketStats] = {}
         self._pump: asyncio.Task[None] | None = None
@@ -134,7 +136,9 @@ class Scheduler:
         ``period`` after now; no answer (failed, cancelled: the server may have the
         request) after ``period + margin``."""
         if error is None:
-            self._settle(slot, answered=True)
+            self.limiter.settle(slot, True)  # _settle(), inlined: after every call
+            if self._pump is not None:
+                self._poke()
         elif isinstance(error, RateLimitError):
             self._rejected(slot)
             self._settle(slot, answered=True)
@@ -166,11 +170,31 @@ class Scheduler:
         take_now = self._take_now
         if take_now is None or self._pump is not None or any(self._queues):
             return None
+        lane = self._lanes.get(id(claims))
+        if lane is not None and lane[0] is claims and cost == 1:
+            # Claims seen before, without a keyed bucket: only their counters to tick.
+            got = take_now(lane[1], 1)
+            if type(got) is not Slot:
+                return None
+            now = got.admitted
+            for counter in lane[2]:
+                counter.tick(now)
+            return got
         got = take_now(self._needs(claims, cost), cost)
         if not isinstance(got, Slot):
             return None
         self._admitted(got, 0.0, priority)
+        if cost == 1 and not any(claim.bucket.key for claim in claims):
+            self._add_lane(claims, got.needs)
         return got
+
+    def _add_lane(self, claims: Sequence[Claim], needs: tuple[Need, ...]) -> None:
+        """Remember ``claims`` (the same object on every call of an endpoint without a
+        keyed bucket) with their needs and counters, for :meth:`take_at_once`."""
+        if len(self._lanes) >= _NEEDS_CACHED:
+            self._lanes.clear()
+        counters = tuple(self._stats[claim.bucket.name].total for claim in claims)
+        self._lanes[id(claims)] = (claims, needs, counters)
 
     async def queue_for(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1

@@ -4,6 +4,7 @@ rejections, waits and the busiest period, reported by ``Client.rate_limit_stats(
 from __future__ import annotations
 
 import bisect
+import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,17 +84,39 @@ class _Counter:
             if len(recent) >= self.fold_at:
                 self._fold()
 
+    def tick(self, now: float) -> None:
+        """:meth:`admitted` for one unit taken at once (every call under the limit), with
+        ``period`` already set."""
+        self.sent += 1
+        recent = self.recent
+        recent.append(now)
+        if len(recent) >= self.fold_at:
+            self._fold()
+
     def _fold(self) -> None:
         """Raise ``peak`` to the most units within one period among ``recent``, then keep
-        only the times a later admission can still share a period with."""
+        only the times a later admission can still share a period with.
+
+        ``m`` units fit in one period ``(t - period, t]`` when some time is above the time
+        ``m - 1`` places later minus ``period``; that is tested for all places at once in C
+        (``map``), first for one more than the peak (usually no: one pass), then by
+        bisection, so a sweep is a few C passes, not a Python loop over the times."""
         recent, period = self.recent, self.period
-        peak, first = self.peak, 0
-        for last, now in enumerate(recent):
-            while recent[first] <= now - period:
-                first += 1
-            if last - first >= peak:
-                peak = last - first + 1
-        self.peak = peak
+        lows = list(map(period.__rsub__, recent))  # t - period, for each t
+
+        def fits(units: int) -> bool:
+            return any(map(operator.gt, recent, lows[units - 1 :]))
+
+        known, most = self.peak, len(recent)
+        if known < most and fits(known + 1):
+            known += 1
+            while known < most:  # the largest count that fits, in (known, most]
+                middle = (known + most + 1) // 2
+                if fits(middle):
+                    known = middle
+                else:
+                    most = middle - 1
+            self.peak = known
         del recent[: bisect.bisect_right(recent, recent[-1] - period)]
         self.fold_at = max(_FOLD_AT, 2 * len(recent))  # amortised O(1) per admission
 

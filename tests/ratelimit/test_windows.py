@@ -7,7 +7,7 @@ import asyncio
 import tracemalloc
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from okxasync import LocalLimiter, Priority, Rate
@@ -136,6 +136,8 @@ async def test_100000_keys_used_once_leave_memory_flat() -> None:
         max_size=300,
     )
 )
+@example([(0.5, 1)] * 9)  # times exactly one period apart: (t - 1 s, t] holds two, not three
+@example([(0.0, 3)] * 30 + [(0.4, 1)] * 40)  # the peak leaps by many within one sweep
 def test_the_reported_peak_is_the_busiest_period_of_admissions(
     steps: list[tuple[float, int]],
 ) -> None:
