@@ -32,11 +32,11 @@ import logging
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
+import msgspec
 from aiohttp import ClientRequest, ClientResponse
 from aiohttp.connector import Connection
 from aiohttp.tracing import Trace
@@ -54,15 +54,14 @@ DEFAULT_MAX_BODY = 16 * 2**20
 _CHUNK = 64 * 1024
 
 
-@dataclass(slots=True)
-class Request:
+class Request(msgspec.Struct):
     """A request ready to send: ``path`` includes the query string exactly as signed.
 
     ``auth`` holds the signed ``OK-ACCESS-*`` headers (``None`` for public endpoints);
     ``fresh`` asks for a newly opened connection; ``attempt`` and ``rate_wait`` (seconds
     spent in the rate-limit queue) are only reported in logs; ``on_sent`` is called once
     the request's headers were written to a connection, with whether that connection was
-    opened for this request.
+    opened for this request. (A msgspec Struct: one is made per attempt, in C.)
     """
 
     method: str
@@ -75,8 +74,7 @@ class Request:
     on_sent: Callable[[bool], None] | None = None
 
 
-@dataclass(slots=True)
-class Exchange:
+class Exchange(msgspec.Struct):
     """What came back: the HTTP status (never 3xx), the response headers and the raw body."""
 
     status: int
