@@ -20,12 +20,14 @@ CREDENTIALS = FakeCredentials(
 
 @dataclass
 class Seen:
-    """What a server received: ``"METHOD /path"`` per request, the request bodies, and the
-    signatures (``OK-ACCESS-SIGN``, secrets to look for in what the client shows)."""
+    """What a server received: ``"METHOD /path"`` per request, the request bodies, the
+    signatures (``OK-ACCESS-SIGN``, secrets to look for in what the client shows) and the
+    ``Content-Type`` headers (``None`` when absent)."""
 
     requests: list[str] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    content_types: list[str | None] = field(default_factory=list)
 
 
 @asynccontextmanager
@@ -37,6 +39,7 @@ async def serve(handler: Handler) -> AsyncIterator[tuple[str, Seen]]:
         seen.requests.append(f"{request.method} {request.path}")
         seen.bodies.append(await request.text())
         seen.signatures.append(request.headers.get("OK-ACCESS-SIGN", ""))
+        seen.content_types.append(request.headers.get("Content-Type"))
         return await handler(request)
 
     app = web.Application()

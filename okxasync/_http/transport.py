@@ -127,9 +127,9 @@ class AiohttpTransport:
             raise OkxError("this Client is closed")
         loop = asyncio.get_running_loop()
         if self._sessions is None or self._sessions.loop is not loop:
-            headers = {"Content-Type": "application/json", "Accept": "application/json"}
-            if self.demo:
-                headers["x-simulated-trading"] = "1"
+            # No header on every request but the demo flag: a GET has no body to describe,
+            # and default headers cost aiohttp a merge per request.
+            headers = {"x-simulated-trading": "1"} if self.demo else {}
             self._sessions = _LoopSessions(loop, headers, self.timeout)
         return self._sessions.get(fresh)
 
@@ -143,6 +143,7 @@ class AiohttpTransport:
                 request.method,
                 URL(self.base_url + request.path, encoded=True),
                 data=request.body.encode() if request.body else None,
+                headers=_JSON_BODY if request.body else None,
                 allow_redirects=False,
             ) as response:
                 if 300 <= response.status < 400:
@@ -183,6 +184,9 @@ class AiohttpTransport:
         message = f"{request.method} {bare_path(request.path)} {what}"
         return TransportError(message, maybe_sent=maybe_sent)
 
+
+#: The headers of a request with a body (the API's bodies are JSON).
+_JSON_BODY = {"Content-Type": "application/json"}
 
 #: The request being sent by the current task, for :class:`_Connector`.
 _SENDING: contextvars.ContextVar[Request | None] = contextvars.ContextVar(

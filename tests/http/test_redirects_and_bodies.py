@@ -3,6 +3,7 @@ bodies are capped, and server text in error messages is truncated and escaped.""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -149,3 +150,22 @@ async def test_connections_read_their_socket_in_blocks_below_the_mmap_threshold(
         transports = [protocol.transport for protocol in connector._seen]
         assert transports
         assert all(t.max_size == READ_SIZE < 128 * 1024 for t in transports)
+
+
+async def test_a_body_is_sent_as_json_and_a_get_carries_no_content_type() -> None:
+    """The API's bodies are JSON (``Content-Type: application/json``); a GET has no body to
+    describe, so it carries no such header (nor any other header on every request)."""
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.method == "GET":
+            return envelope([])
+        return envelope(
+            [{"amt": "1.5", "wdId": "1", "ccy": "USDT", "clientId": "rd1", "chain": ""}]
+        )
+
+    async with serve(answer) as (url, seen), Client(base_url=url, **CREDENTIALS) as client:
+        await client.funding.balances()
+        await withdraw(client)
+    assert seen.requests == [f"GET {BALANCES}", f"POST {WITHDRAWAL}"]
+    assert seen.content_types == [None, "application/json"]
+    assert json.loads(seen.bodies[1])["clientId"] == "rd1"
