@@ -13,7 +13,7 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TypeVar
 from urllib.parse import quote_plus
 
@@ -148,18 +148,36 @@ class Pipeline:
         priority: Priority,
         attempt: int,
     ) -> list[R]:
+        """One attempt: a slot, the request signed now (after any wait for the slot), sent
+        and decoded.
+
+        The signed headers are an ``AuthHeaders``: no mapping, with a masked repr, so no
+        frame shows the signature or passphrase (tracebacks, debuggers, error trackers).
+        A withdrawal or trade (not ``retry_safe``) asks for a new connection: a kept-alive
+        one the server closed while it sat idle would make its outcome unknown. The
+        request's ``on_sent`` tells the scheduler when it was written.
+        """
         scheduler = self.scheduler
-        queued = time.monotonic()
         # As ``async with scheduler.slot(...)``, without its two coroutines: the slot is
         # taken at once when there is room (no await: nothing can cancel in between), and
         # finish() is told how the attempt ended, decoding included (a rejection raised
         # there frees the slot as such).
-        slot = scheduler.take_at_once(claims, priority) or await scheduler.queue_for(
-            claims, priority
-        )
+        slot = scheduler.take_at_once(claims, priority)
+        if slot is None:
+            queued = time.monotonic()
+            slot = await scheduler.queue_for(claims, priority)
+            rate_wait = time.monotonic() - queued
+        else:
+            rate_wait = 0.0
         try:
+            method, path, body = wire
+            auth = None
+            if endpoint.signed:
+                auth = self.credentials.headers(self.clock.now_ms(), method, path, body)
             on_sent = functools.partial(scheduler.sent, slot)
-            request = self._request(endpoint, wire, attempt, queued, on_sent)
+            request = Request(
+                method, path, body, auth, not endpoint.retry_safe, attempt, rate_wait, on_sent
+            )
             exchange = await self.transport.send(request)
             try:
                 records = decode(endpoint.record, exchange.body, exchange.status)
@@ -171,35 +189,6 @@ class Pipeline:
             raise
         scheduler.finish(slot, None)
         return records
-
-    def _request(
-        self,
-        endpoint: Endpoint[R],
-        wire: tuple[str, str, str],
-        attempt: int,
-        queued: float,
-        on_sent: Callable[[bool], None],
-    ) -> Request:
-        """The request to send now, signed now (after the wait for a slot since ``queued``).
-
-        Its signed headers are an ``AuthHeaders``: no mapping, with a masked repr, so no
-        frame shows the signature or passphrase (tracebacks, debuggers, error trackers).
-        A withdrawal or trade (not ``retry_safe``) asks for a new connection: a kept-alive
-        one the server closed while it sat idle would make its outcome unknown.
-        ``on_sent`` tells the rate-limit scheduler when the request was written.
-        """
-        method, path, body = wire
-        signed = endpoint.signed
-        return Request(
-            method,
-            path,
-            body,
-            self.credentials.headers(self.clock.now_ms(), method, path, body) if signed else None,
-            fresh=not endpoint.retry_safe,
-            attempt=attempt,
-            rate_wait=time.monotonic() - queued,
-            on_sent=on_sent,
-        )
 
 
 def _prepare(endpoint: Endpoint[R], wire: Mapping[str, str]) -> tuple[str, str, str]:
