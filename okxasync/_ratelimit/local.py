@@ -194,6 +194,10 @@ class LocalLimiter:
         self.margin = check_margin(margin)
         # Per bucket name, its windows by key, least recently admitted first.
         self._windows: dict[str, OrderedDict[tuple[str, ...], _Window]] = {}
+        # id(needs) -> (needs, window, rate) for needs of one bucket without keys, taken
+        # before: its one window (key ()) is never forgotten (only a bucket with several
+        # windows forgets idle ones), so later takes skip finding it.
+        self._lanes: dict[int, tuple[Sequence[Need], _Window, Rate]] = {}
 
     def __repr__(self) -> str:
         return f"LocalLimiter(margin={self.margin!r})"
@@ -230,22 +234,20 @@ class LocalLimiter:
             The call's slot, or `Full`.
         """
         now = time.monotonic()
-        if len(needs) == 1 and cost == 1:
-            # One window with room, no pruning due: most calls of most endpoints.
-            claim, rate = needs[0]
-            windows = self._windows.get(claim.bucket.name)
-            if windows is not None and len(windows) == 1:
-                window = windows.get(claim.key)
-                if window is not None:
-                    entries = window.entries
-                    count = len(entries)
-                    if count < rate.count and count < window.prune_at:
-                        expires = now + rate.period + self.margin
-                        entry = _Entry(expires, rate.period)
-                        entries.append(entry)
-                        if expires > window.until:
-                            window.until = expires
-                        return _local_slot(needs, now, [(window, entry)])
+        lane = self._lanes.get(id(needs)) if cost == 1 else None
+        if lane is not None and lane[0] is needs:
+            # One window of a bucket without keys, with room and no pruning due: most
+            # calls of most endpoints. (Such a window is never forgotten: see _lanes.)
+            window, rate = lane[1], lane[2]
+            entries = window.entries
+            count = len(entries)
+            if count < rate.count and count < window.prune_at:
+                expires = now + rate.period + self.margin
+                entry = _Entry(expires, rate.period)
+                entries.append(entry)
+                if expires > window.until:
+                    window.until = expires
+                return _local_slot(needs, now, [(window, entry)])
         found = []
         full = False
         for claim, rate in needs:
@@ -271,6 +273,10 @@ class LocalLimiter:
             if len(windows) > 1:
                 windows.move_to_end(claim.key)
             held.append((window, entry))
+        if cost == 1 and len(needs) == 1 and not needs[0][0].bucket.key:
+            if len(self._lanes) >= _LANES:
+                self._lanes.clear()
+            self._lanes[id(needs)] = (needs, held[0][0], needs[0][1])
         return slot
 
     def sent(self, slot: Slot, hold: float = 0.0) -> None:
@@ -329,6 +335,9 @@ class LocalLimiter:
 
 
 _Windows = OrderedDict[tuple[str, ...], _Window]
+
+#: Needs remembered by ``LocalLimiter._lanes`` at most (callers pass the same few).
+_LANES = 256
 
 
 def _forget_idle(windows: _Windows, now: float) -> None:
