@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
-from .._http.encode import Param
+from .._http.encode import ArgsEncoder, Param, compile_encoder
 from .._ratelimit.rules import Bucket, Claim
 
 __all__ = ["Endpoint"]
@@ -43,6 +43,9 @@ class Endpoint(Generic[R]):
     _fixed_claims: tuple[Claim, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: The call's wire parameters for its keyword arguments (``encode(params, args)``),
+    #: written once for this endpoint's parameters.
+    encode: ArgsEncoder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.buckets or not all(isinstance(b, Bucket) for b in self.buckets):
@@ -60,6 +63,7 @@ class Endpoint(Generic[R]):
         keyless = not any(b.key for b in self.buckets)
         fixed = tuple(b.claim() for b in self.buckets) if keyless else None
         object.__setattr__(self, "_fixed_claims", fixed)
+        object.__setattr__(self, "encode", compile_encoder(self.params))
 
     @property
     def group(self) -> str:

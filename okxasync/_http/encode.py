@@ -13,6 +13,7 @@ repr would move a different amount than written.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,17 @@ from decimal import Decimal, InvalidOperation
 from .._errors import ValidationError
 from .._text import plain_decimal
 
-__all__ = ["MAX_CCY", "SECONDS_BELOW", "Millis", "Param", "ccy_codes", "encode", "to_ms"]
+__all__ = [
+    "MAX_CCY",
+    "SECONDS_BELOW",
+    "ArgsEncoder",
+    "Millis",
+    "Param",
+    "ccy_codes",
+    "compile_encoder",
+    "encode",
+    "to_ms",
+]
 
 MAX_CCY = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -197,17 +208,60 @@ TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
 )
 
 
+ArgsEncoder = Callable[[Mapping[str, object]], dict[str, str]]
+
+_compiled: dict[int, tuple[Mapping[str, Param], ArgsEncoder]] = {}
+
+
 def encode(params: Mapping[str, Param], values: Mapping[str, object]) -> dict[str, str]:
-    """The wire parameters for ``values`` (snake_case keyword arguments), in spec order."""
-    if not values.keys() <= params.keys():
-        unknown = values.keys() - params.keys()
-        raise ValidationError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
-    wire: dict[str, str] = {}
-    for name, param in params.items():
-        value = values.get(name)
-        if value is None:
-            if param.required:
-                raise ValidationError(f"{name} is required")
-            continue
-        wire[param.api] = param.encoder(name, value)
-    return wire
+    """The wire parameters for ``values`` (snake_case keyword arguments), in spec order.
+
+    Raises :class:`ValidationError` for an unknown or missing argument, or a bad value.
+    """
+    compiled = _compiled.get(id(params))
+    if compiled is None or compiled[0] is not params:
+        if len(_compiled) >= 1024:
+            _compiled.clear()  # parameter tables are made once each: this stays small
+        compiled = _compiled[id(params)] = (params, compile_encoder(params))
+    return compiled[1](values)
+
+
+def compile_encoder(params: Mapping[str, Param]) -> ArgsEncoder:
+    """:func:`encode` for one parameter table, as a function written for it: one
+    ``get`` and test per parameter, no loop over the table (every call of an endpoint runs
+    it; ``dataclasses`` writes its methods the same way). The table is read now."""
+    table = dict(params)
+    lines = [
+        "def encode(values):",
+        "    if not values.keys() <= names:",
+        "        unexpected(values)",
+        "    wire = {}",
+        "    get = values.get",
+    ]
+    namespace: dict[str, object] = {
+        "names": table.keys(),
+        "unexpected": functools.partial(_unexpected, table),
+        "missing": _missing,
+    }
+    for index, (name, param) in enumerate(table.items()):
+        namespace[f"encode{index}"] = param.encoder
+        lines += [
+            f"    value = get({name!r})",
+            "    if value is not None:",
+            f"        wire[{param.api!r}] = encode{index}({name!r}, value)",
+        ]
+        if param.required:
+            lines += ["    else:", f"        missing({name!r})"]
+    lines.append("    return wire")
+    exec("\n".join(lines), namespace)  # names are repr'd literals: nothing else is read
+    encoder: ArgsEncoder = namespace["encode"]  # type: ignore[assignment]
+    return encoder
+
+
+def _unexpected(params: Mapping[str, Param], values: Mapping[str, object]) -> None:
+    unknown = values.keys() - params.keys()
+    raise ValidationError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
+
+
+def _missing(name: str) -> None:
+    raise ValidationError(f"{name} is required")

@@ -26,7 +26,6 @@ from .._ratelimit import Priority, Scheduler
 from .._ratelimit.rules import Claim
 from .clock import ServerClock
 from .decode import decode
-from .encode import encode
 from .retry import RetryPolicy, clock_rejected, retry_after
 from .signing import Credentials
 from .transport import Request, Transport
@@ -80,7 +79,7 @@ class Pipeline:
         retry deadline counts from now: a proactive clock sync and the first wait in the
         rate-limit queue are part of it.
         """
-        wire = encode(endpoint.params, args)
+        wire = endpoint.encode(args)
         method, path, body = _prepare(endpoint, wire)
         claims = endpoint.claims(wire)
         started = time.monotonic()
