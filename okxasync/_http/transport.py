@@ -148,7 +148,11 @@ class AiohttpTransport:
             ) as response:
                 if 300 <= response.status < 400:
                     raise _redirect_error(response)
-                body = await _read(response, self.max_body)
+                length = response.content_length
+                if length is not None and length <= self.max_body:
+                    body = await response.read()  # the parser stops at Content-Length
+                else:
+                    body = await _read(response, self.max_body)
                 exchange = Exchange(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # The connection was never established: nothing reached the server.
