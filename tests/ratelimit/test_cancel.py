@@ -17,7 +17,7 @@ import anyio
 import pytest
 from ratelimit_helpers import accepted
 
-from okxasync import Balance, Client, Rate
+from okxasync import Balance, Client, LocalLimiter, Rate
 from okxasync.testing import FakeExchange
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -73,7 +73,15 @@ async def test_cancels_at_random_moments_are_never_lost() -> None:
     lost = 0
     async with (
         fake,
-        Client(base_url=fake.url, rate_limits={"funding": rate}, **fake.credentials) as client,
+        # A wide margin: the emulator shares this loop, so on a loaded machine a stall
+        # longer than the default 50 ms between a send and the emulator seeing it could
+        # make the margin rule free a slot too early (a rejection unrelated to cancels).
+        Client(
+            base_url=fake.url,
+            rate_limits={"funding": rate},
+            limiter=LocalLimiter(margin=0.5),
+            **fake.credentials,
+        ) as client,
     ):
         for _ in range(150):
             first = asyncio.create_task(client.funding.balances())
