@@ -148,7 +148,7 @@ class AiohttpTransport:
             ) as response:
                 if 300 <= response.status < 400:
                     raise _redirect_error(response)
-                length = response.content_length
+                length = _plain_length(response)
                 if length is not None and length <= self.max_body:
                     body = await response.read()  # the parser stops at Content-Length
                 else:
@@ -303,9 +303,19 @@ def _redirect_error(response: ClientResponse) -> ResponseError:
     return ResponseError(reason, response.status, b"")
 
 
+def _plain_length(response: ClientResponse) -> int | None:
+    """The body's length from ``Content-Length``, if the body is sent as is: aiohttp
+    decompresses a ``Content-Encoding`` (gzip, deflate, br), whose length says nothing
+    about the decompressed size."""
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None
+    return response.content_length
+
+
 async def _read(response: ClientResponse, limit: int) -> bytes:
-    """The whole body, or :class:`ResponseError` once it is known to exceed ``limit`` bytes."""
-    length = response.content_length
+    """The whole body, or :class:`ResponseError` once it is known to exceed ``limit`` bytes
+    (a compressed body is counted as decompressed, as it is read)."""
+    length = _plain_length(response)
     if length is not None:
         if length > limit:
             response.close()

@@ -3,6 +3,7 @@ bodies are capped, and server text in error messages is truncated and escaped.""
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
 
@@ -94,6 +95,25 @@ async def test_the_default_cap_is_16_mib_and_a_declared_length_is_checked_first(
         with pytest.raises(ResponseError, match=f"exceeds {16 * 2**20} bytes"):
             await client.funding.balances()
         assert await client.funding.balances() == []  # exactly at the cap is accepted
+
+
+async def test_a_compressed_body_counts_at_its_decompressed_size() -> None:
+    """A gzip body declares its compressed length; the client decompresses it, so the cap
+    must apply to what it decompresses (a small bomb must not become megabytes)."""
+    page = b'{"code":"0","msg":"","data":[' + b" " * 5_000_000 + b"]}"
+    bomb = gzip.compress(page)
+
+    async def compressed(request: web.Request) -> web.Response:
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        return web.Response(body=bomb, headers=headers)
+
+    async with (
+        serve(compressed) as (url, seen),
+        Client(base_url=url, retry=FAST, max_response_bytes=100_000, **CREDENTIALS) as client,
+    ):
+        with pytest.raises(ResponseError, match="exceeds 100000 bytes"):
+            await client.funding.balances()
+    assert len(bomb) < 100_000 and len(seen.requests) == 1
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5])

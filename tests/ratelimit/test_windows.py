@@ -4,13 +4,14 @@ order of admission, keys forgotten when idle (memory counted with tracemalloc)."
 from __future__ import annotations
 
 import asyncio
+import time
 import tracemalloc
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from okxasync import LocalLimiter, Priority, Rate
+from okxasync import LocalLimiter, Priority, Rate, Slot
 from okxasync._ratelimit import Bucket, Scheduler
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
 from okxasync._ratelimit.stats import KEY_STATS, _Counter
@@ -154,3 +155,24 @@ def test_the_reported_peak_is_the_busiest_period_of_admissions(
     expected = max((sum(1 for t in times if end - 1.0 < t <= end) for end in times), default=0)
     assert counter.snapshot().peak == expected
     assert counter.snapshot().sent == len(steps)
+
+
+def test_a_window_forgotten_while_a_lane_holds_it_is_not_filled_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The limiter remembers the window of needs without keys (a lane). Should that window
+    be forgotten (a hand-made bucket sharing its name with keyed windows), the lane must
+    not keep admitting into the dropped window beside a new one: the limit holds."""
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    rate = Rate(2, 1.0)
+    plain, keyed = Bucket("x", rate), Bucket("x", rate, key=("k",))
+    limiter = LocalLimiter(margin=0.0)
+    lane = ((plain.claim(), rate),)
+    assert isinstance(limiter.take_now(lane, 1), Slot)  # the lane is made here
+    limiter.take_now(((keyed.claim("k1"), rate),), 1)  # a second window under "x"
+    clock[0] += 5  # every unit expires
+    limiter.take_now(((keyed.claim("k2"), rate),), 1)  # forgets the idle ones, () too
+    other = ((plain.claim(), rate),)  # the same window through other needs
+    taken = [limiter.take_now(needs, 1) for needs in (lane, lane, other, other)]
+    assert sum(isinstance(got, Slot) for got in taken) == rate.count
