@@ -54,8 +54,9 @@ class Client:
         clock_sync: Seconds between proactive clock syncs (before the first signed request
             and whenever the last sync is older); by default the client syncs only when the
             server refuses a timestamp.
-        max_response_bytes: The largest response body read (default 16 MiB); a larger
-            one raises [`ResponseError`][okxasync.ResponseError].
+        max_response_bytes: The largest response body read (default 16 MiB; a compressed
+            body counts decompressed); a larger one raises
+            [`ResponseError`][okxasync.ResponseError].
         ws_url: The private business WebSocket of the event streams
             (`funding.watch_deposits()` ...); by default derived from `base_url` (OKX hosts:
             their `..._WS`, with `demo` their `..._DEMO_WS`; a loopback emulator: its own;
