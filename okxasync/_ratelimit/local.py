@@ -50,22 +50,6 @@ class Slot:
         return f"Slot({labels}, cost={self.cost})"
 
 
-def _local_slot(needs: Sequence[Need], now: float, held: list[tuple[_Window, _Entry]]) -> Slot:
-    """``Slot(needs, 1, "local", now)`` holding ``held``, without its ``__init__``'s checks
-    and defaults (every call under the limit makes one)."""
-    slot = _new_slot(Slot)
-    slot.needs = tuple(needs)
-    slot.cost = 1
-    slot.token = "local"
-    slot.admitted = now
-    slot.changed = None
-    slot._held = held
-    return slot
-
-
-_new_slot = object.__new__
-
-
 class Full:
     """``take`` found no room: ``waits[i]`` is the seconds until ``needs[i]`` may have
     room for the call (``None``: it has room now)."""
@@ -195,8 +179,9 @@ class LocalLimiter:
         # Per bucket name, its windows by key, least recently admitted first.
         self._windows: dict[str, OrderedDict[tuple[str, ...], _Window]] = {}
         # id(needs) -> (needs, window, rate) for needs of one bucket without keys, taken
-        # before: its one window (key ()) is never forgotten (only a bucket with several
-        # windows forgets idle ones), so later takes skip finding it.
+        # before, so later takes skip finding the window. Its one window (key ()) is
+        # forgotten only if the bucket's name also has keyed windows; _forget_idle then
+        # marks it full (prune_at 0) and the lane's next take goes the general way.
         self._lanes: dict[int, tuple[Sequence[Need], _Window, Rate]] = {}
 
     def __repr__(self) -> str:
@@ -237,7 +222,7 @@ class LocalLimiter:
         lane = self._lanes.get(id(needs)) if cost == 1 else None
         if lane is not None and lane[0] is needs:
             # One window of a bucket without keys, with room and no pruning due: most
-            # calls of most endpoints. (Such a window is never forgotten: see _lanes.)
+            # calls of most endpoints (see _lanes).
             window, rate = lane[1], lane[2]
             entries = window.entries
             count = len(entries)
@@ -247,7 +232,9 @@ class LocalLimiter:
                 entries.append(entry)
                 if expires > window.until:
                     window.until = expires
-                return _local_slot(needs, now, [(window, entry)])
+                slot = Slot(needs, 1, "local", now)
+                slot._held.append((window, entry))
+                return slot
         found = []
         full = False
         for claim, rate in needs:

@@ -53,6 +53,9 @@ logger = logging.getLogger("okxasync.ratelimit")
 
 _NEEDS_CACHED = 256
 
+#: What the scheduler knows of a claims object: (claims, needs, counters of a lane or None).
+_Known = tuple[Sequence[Claim], tuple[Need, ...], "tuple[_Counter, ...] | None"]
+
 
 class _Waiter:
     __slots__ = ("cost", "future", "needs")
@@ -84,10 +87,9 @@ class Scheduler:
         self._take_now = self.limiter.take_now if type(self.limiter) is LocalLimiter else None
         self.hold = hold
         self._rates = dict(rates)
-        # id(claims) -> (claims, needs); the claims are kept, so an id is never reused.
-        self._needs_of: dict[int, tuple[Sequence[Claim], tuple[Need, ...]]] = {}
-        # id(claims) -> (claims, needs, counters) of claims admitted at once before.
-        self._lanes: dict[int, tuple[Sequence[Claim], tuple[Need, ...], tuple[_Counter, ...]]] = {}
+        # id(claims) -> (claims, needs, counters); the claims are kept, so an id is never
+        # reused. ``counters`` is set once keyless claims were admitted at once (a lane).
+        self._needs_of: dict[int, _Known] = {}
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
         self._stats: dict[str, BucketStats] = {}
         self._pump: asyncio.Task[None] | None = None
@@ -136,9 +138,7 @@ class Scheduler:
         ``period`` after now; no answer (failed, cancelled: the server may have the
         request) after ``period + margin``."""
         if error is None:
-            self.limiter.settle(slot, True)  # _settle(), inlined: after every call
-            if self._pump is not None:
-                self._poke()
+            self._settle(slot, answered=True)
         elif isinstance(error, RateLimitError):
             self._rejected(slot)
             self._settle(slot, answered=True)
@@ -170,14 +170,15 @@ class Scheduler:
         take_now = self._take_now
         if take_now is None or self._pump is not None or any(self._queues):
             return None
-        lane = self._lanes.get(id(claims))
-        if lane is not None and lane[0] is claims and cost == 1:
-            # Claims seen before, without a keyed bucket: only their counters to tick.
-            got = take_now(lane[1], 1)
+        known = self._needs_of.get(id(claims))
+        if known is not None and known[0] is claims and known[2] is not None and cost == 1:
+            # Claims admitted at once before, without a keyed bucket (a lane): only their
+            # counters to tick.
+            got = take_now(known[1], 1)
             if type(got) is not Slot:
                 return None
             now = got.admitted
-            for counter in lane[2]:
+            for counter in known[2]:
                 counter.tick(now)
             return got
         got = take_now(self._needs(claims, cost), cost)
@@ -185,16 +186,16 @@ class Scheduler:
             return None
         self._admitted(got, 0.0, priority)
         if cost == 1 and not any(claim.bucket.key for claim in claims):
-            self._add_lane(claims, got.needs)
+            self._add_lane(claims)
         return got
 
-    def _add_lane(self, claims: Sequence[Claim], needs: tuple[Need, ...]) -> None:
-        """Remember ``claims`` (the same object on every call of an endpoint without a
-        keyed bucket) with their needs and counters, for :meth:`take_at_once`."""
-        if len(self._lanes) >= _NEEDS_CACHED:
-            self._lanes.clear()
-        counters = tuple(self._stats[claim.bucket.name].total for claim in claims)
-        self._lanes[id(claims)] = (claims, needs, counters)
+    def _add_lane(self, claims: Sequence[Claim]) -> None:
+        """Give cached ``claims`` (the same object on every call of an endpoint without a
+        keyed bucket) their counters, for :meth:`take_at_once`."""
+        known = self._needs_of.get(id(claims))
+        if known is not None and known[0] is claims:
+            counters = tuple(self._stats[claim.bucket.name].total for claim in claims)
+            self._needs_of[id(claims)] = (claims, known[1], counters)
 
     async def queue_for(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
@@ -227,7 +228,7 @@ class Scheduler:
         if cost == 1 and isinstance(claims, tuple):
             if len(self._needs_of) >= _NEEDS_CACHED:
                 self._needs_of.clear()  # keyed claims are new objects: keep this bounded
-            self._needs_of[id(claims)] = (claims, needs)
+            self._needs_of[id(claims)] = (claims, needs, None)
         if cost != 1:  # every rate admits one unit
             if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
                 raise ValueError(f"cost must be an int >= 1, got {cost!r}")
