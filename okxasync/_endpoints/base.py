@@ -6,6 +6,7 @@ in ``okxasync._resources``, its behaviour in the emulator, and its tests.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
@@ -43,9 +44,6 @@ class Endpoint(Generic[R]):
     _fixed_claims: tuple[Claim, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    #: The call's wire parameters for its keyword arguments (``encode(params, args)``),
-    #: written once for this endpoint's parameters.
-    encode: ArgsEncoder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.buckets or not all(isinstance(b, Bucket) for b in self.buckets):
@@ -63,7 +61,13 @@ class Endpoint(Generic[R]):
         keyless = not any(b.key for b in self.buckets)
         fixed = tuple(b.claim() for b in self.buckets) if keyless else None
         object.__setattr__(self, "_fixed_claims", fixed)
-        object.__setattr__(self, "encode", compile_encoder(self.params))
+
+    @functools.cached_property
+    def encode(self) -> ArgsEncoder:
+        """The call's wire parameters for its keyword arguments, as ``encode(params,
+        args)`` gives them: a function written for this endpoint's parameters on first
+        use (``endpoint.encode(args)``), then kept."""
+        return compile_encoder(self.params)
 
     @property
     def group(self) -> str:

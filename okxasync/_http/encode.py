@@ -210,20 +210,15 @@ TEXT, CCY, AMOUNT, LIMIT, COUNT, CLIENT_ID, MS = (
 
 ArgsEncoder = Callable[[Mapping[str, object]], dict[str, str]]
 
-_compiled: dict[int, tuple[Mapping[str, Param], ArgsEncoder]] = {}
-
 
 def encode(params: Mapping[str, Param], values: Mapping[str, object]) -> dict[str, str]:
     """The wire parameters for ``values`` (snake_case keyword arguments), in spec order.
 
     Raises :class:`ValidationError` for an unknown or missing argument, or a bad value.
+    This writes the table's encoder for one call; an endpoint keeps its own
+    (``Endpoint.encode``).
     """
-    compiled = _compiled.get(id(params))
-    if compiled is None or compiled[0] is not params:
-        if len(_compiled) >= 1024:
-            _compiled.clear()  # parameter tables are made once each: this stays small
-        compiled = _compiled[id(params)] = (params, compile_encoder(params))
-    return compiled[1](values)
+    return compile_encoder(params)(values)
 
 
 def compile_encoder(params: Mapping[str, Param]) -> ArgsEncoder:

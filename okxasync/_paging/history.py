@@ -15,7 +15,7 @@ from .. import models as m
 from .._endpoints.base import Endpoint
 from .._endpoints.otc import RFQ_HISTORY
 from .._errors import ResponseError, ValidationError
-from .._http.encode import ccy_codes, encode, to_ms
+from .._http.encode import ccy_codes, to_ms
 from .._http.pipeline import Pipeline
 from .._ratelimit import Priority, Rate
 from .concurrent import Concurrent
@@ -68,7 +68,7 @@ def iter_time_paged(
     limit = check_count("page_size", page_size, MAX_PAGE)
     workers = check_count("concurrency", concurrency, MAX_CONCURRENCY)
     ccys: Sequence[str | None] = ccy_codes("ccy", filters.get("ccy")) or [None]
-    encode(endpoint.params, {**_for(filters, ccys[0]), **cursor_args(lo, hi, limit)})
+    endpoint.encode({**_for(filters, ccys[0]), **cursor_args(lo, hi, limit)})
     shown = {**filters, "ccy": ccys[0] if len(ccys) == 1 else ccys} if "ccy" in filters else filters
     what = describe(endpoint, shown, since=since, until=until, page_size=limit)
     what += f" concurrency={workers}" if workers > 1 else ""
@@ -137,7 +137,7 @@ def iter_rfq_history(
     """Every RFQ trade between ``begin`` and ``end`` (as the API bounds them), newest first."""
     size = check_count("page_size", page_size, MAX_PAGE)
     window = {"begin": begin, "end": end}
-    encode(RFQ_HISTORY.params, window)
+    RFQ_HISTORY.encode(window)
     if begin is not None and end is not None and to_ms("begin", begin) > to_ms("end", end):
         raise ValidationError("begin must not be after end")
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from .._endpoints.base import Endpoint
 from .._errors import ResponseError
-from .._http.encode import ccy_codes, encode
+from .._http.encode import ccy_codes
 from .._http.pipeline import Pipeline
 from .._paging import MAX_PAGE, newest_first
 from .._paging.cursors import Stamped
@@ -83,7 +83,7 @@ async def _union_page(
     ccys: Sequence[str | None] = ccy_codes("ccy", ccy) or [None]
     if len(ccys) == 1:
         return await client.request(endpoint, {**args, "ccy": ccys[0]})
-    encode(endpoint.params, {**args, "ccy": ccys[0]})  # all arguments, before any request
+    endpoint.encode({**args, "ccy": ccys[0]})  # all arguments, before any request
     pages = await _gather([client.request(endpoint, {**args, "ccy": c}) for c in ccys])
     limit = args.get("limit")
     return newest_first(pages)[: limit if isinstance(limit, int) else MAX_PAGE]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from .. import models as m
 from .._endpoints import funding as ep
 from .._errors import ValidationError
-from .._http.encode import encode
 from .._http.reconcile import exactly_once
 from .base import Amount, Namespace, new_client_id, one
 from .transfers import find_transfer, send_transfer, transfer_result
@@ -82,7 +81,7 @@ class FundingMoves(Namespace):
             "omit_pos_risk": omit_pos_risk,
             "client_id": client_id,
         }
-        encode(ep.TRANSFER.params, args)  # a bad argument raises before anything is sent
+        ep.TRANSFER.encode(args)  # a bad argument raises before anything is sent
         if type in ("1", "2", "4") and sub_acct is None:
             raise ValidationError(f"sub_acct is required for transfer type {type}")
         outcome = await exactly_once(
