@@ -21,7 +21,11 @@ def iso_ms(epoch_ms: int) -> str:
     if second != seconds:
         text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         _last_second = (seconds, text)
-    return f"{text}.{ms:03d}Z"
+    return text + _MS_TEXT[ms]
+
+
+#: ``".000Z"`` to ``".999Z"``: a look-up, four times faster than formatting ``ms:03d``.
+_MS_TEXT = tuple(f".{ms:03d}Z" for ms in range(1000))
 
 
 def plain_decimal(number: Decimal) -> str:
