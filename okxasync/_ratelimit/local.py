@@ -50,6 +50,22 @@ class Slot:
         return f"Slot({labels}, cost={self.cost})"
 
 
+class _LaneSlot(Slot):
+    """A slot a :class:`_Lane` took: one unit of one window, held in ``window`` and
+    ``entry`` themselves (no ``_held`` list of pairs: two objects fewer per call)."""
+
+    __slots__ = ("entry", "window")
+
+    def __init__(self, needs: tuple[Need, ...], now: float, window: _Window, entry: _Entry) -> None:
+        self.needs = needs
+        self.cost = 1
+        self.token = "local"
+        self.admitted = now
+        self.changed = None
+        self.window = window
+        self.entry = entry
+
+
 class Full:
     """``take`` found no room: ``waits[i]`` is the seconds until ``needs[i]`` may have
     room for the call (``None``: it has room now)."""
@@ -160,6 +176,42 @@ class _Window:
         return sorted(e.expires for e in self.entries)[excess - 1] - now
 
 
+class _Lane:
+    """Single units of one window of a bucket without keys, for the same needs every time
+    (an endpoint's): the window is found once, not on every call.
+
+    :meth:`take` admits only when the window has room without pruning; else the caller
+    asks :meth:`LocalLimiter.take_now`, which prunes, waits or finds a new window. A window
+    the limiter forgets is marked full (``prune_at`` 0), so a lane never fills a dropped
+    window (a keyless window is forgotten only when its bucket's name also has keyed
+    windows: a hand-made bucket).
+    """
+
+    __slots__ = ("limiter", "needs", "rate", "window")
+
+    def __init__(
+        self, limiter: LocalLimiter, needs: tuple[Need, ...], window: _Window, rate: Rate
+    ) -> None:
+        self.limiter = limiter
+        self.needs = needs
+        self.window = window
+        self.rate = rate
+
+    def take(self) -> Slot | None:
+        """One unit's slot, or ``None``: the window looks full or is due for pruning."""
+        window, rate = self.window, self.rate
+        entries = window.entries
+        held = len(entries)
+        if held >= rate.count or held >= window.prune_at:
+            return None
+        now = time.monotonic()
+        entry = _Entry(now + rate.period + self.limiter.margin, rate.period)
+        entries.append(entry)
+        if entry.expires > window.until:
+            window.until = entry.expires
+        return _LaneSlot(self.needs, now, window, entry)
+
+
 class LocalLimiter:
     """The in-process window store (the default). Share one instance between several
     ``Client`` objects of one account in one event loop to give them one budget.
@@ -178,11 +230,6 @@ class LocalLimiter:
         self.margin = check_margin(margin)
         # Per bucket name, its windows by key, least recently admitted first.
         self._windows: dict[str, OrderedDict[tuple[str, ...], _Window]] = {}
-        # id(needs) -> (needs, window, rate) for needs of one bucket without keys, taken
-        # before, so later takes skip finding the window. Its one window (key ()) is
-        # forgotten only if the bucket's name also has keyed windows; _forget_idle then
-        # marks it full (prune_at 0) and the lane's next take goes the general way.
-        self._lanes: dict[int, tuple[Sequence[Need], _Window, Rate]] = {}
 
     def __repr__(self) -> str:
         return f"LocalLimiter(margin={self.margin!r})"
@@ -219,22 +266,6 @@ class LocalLimiter:
             The call's slot, or `Full`.
         """
         now = time.monotonic()
-        lane = self._lanes.get(id(needs)) if cost == 1 else None
-        if lane is not None and lane[0] is needs:
-            # One window of a bucket without keys, with room and no pruning due: most
-            # calls of most endpoints (see _lanes).
-            window, rate = lane[1], lane[2]
-            entries = window.entries
-            count = len(entries)
-            if count < rate.count and count < window.prune_at:
-                expires = now + rate.period + self.margin
-                entry = _Entry(expires, rate.period)
-                entries.append(entry)
-                if expires > window.until:
-                    window.until = expires
-                slot = Slot(needs, 1, "local", now)
-                slot._held.append((window, entry))
-                return slot
         found = []
         full = False
         for claim, rate in needs:
@@ -260,11 +291,22 @@ class LocalLimiter:
             if len(windows) > 1:
                 windows.move_to_end(claim.key)
             held.append((window, entry))
-        if cost == 1 and len(needs) == 1 and not needs[0][0].bucket.key:
-            if len(self._lanes) >= _LANES:
-                self._lanes.clear()
-            self._lanes[id(needs)] = (needs, held[0][0], needs[0][1])
         return slot
+
+    def lane(self, needs: tuple[Need, ...]) -> _Lane | None:
+        """A :class:`_Lane` for ``needs`` when they are one window of a bucket without
+        keys (most endpoints), else ``None``. The scheduler keeps one per endpoint.
+
+        Args:
+            needs: The call's windows and the rate in force for each.
+
+        Returns:
+            The lane, or `None`.
+        """
+        if len(needs) != 1 or needs[0][0].bucket.key:
+            return None
+        claim, rate = needs[0]
+        return _Lane(self, needs, self._window(claim, time.monotonic())[1], rate)
 
     def sent(self, slot: Slot, hold: float = 0.0) -> None:
         """As [`Limiter.sent`][okxasync.Limiter.sent].
@@ -274,12 +316,11 @@ class LocalLimiter:
             hold: Extra seconds to keep the units.
         """
         later = time.monotonic() + self.margin + hold
+        if type(slot) is _LaneSlot:
+            _extend(slot.window, slot.entry, later)
+            return
         for window, entry in slot._held:
-            expires = later + entry.period
-            if expires > entry.expires:
-                entry.expires = expires
-                if expires > window.until:
-                    window.until = expires
+            _extend(window, entry, later)
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
         """As [`Limiter.settle`][okxasync.Limiter.settle].
@@ -289,10 +330,11 @@ class LocalLimiter:
             answered: Whether a response arrived.
         """
         now = time.monotonic() + (0.0 if answered else self.margin)
+        if type(slot) is _LaneSlot:
+            _shorten(slot.entry, now)
+            return
         for _, entry in slot._held:
-            expires = now + entry.period
-            if expires < entry.expires:
-                entry.expires = expires
+            _shorten(entry, now)
 
     def release(self, slot: Slot) -> None:
         """As [`Limiter.release`][okxasync.Limiter.release].
@@ -300,9 +342,10 @@ class LocalLimiter:
         Args:
             slot: A slot `take` returned.
         """
-        for window, entry in slot._held:
+        held = [(slot.window, slot.entry)] if type(slot) is _LaneSlot else slot._held
+        for window, entry in held:
             window.entries = [e for e in window.entries if e is not entry]
-        slot._held.clear()
+        held.clear()
 
     async def aclose(self) -> None:
         """Nothing to release; present for the :class:`Limiter` protocol."""
@@ -323,8 +366,21 @@ class LocalLimiter:
 
 _Windows = OrderedDict[tuple[str, ...], _Window]
 
-#: Needs remembered by ``LocalLimiter._lanes`` at most (callers pass the same few).
-_LANES = 256
+
+def _extend(window: _Window, entry: _Entry, later: float) -> None:
+    """The entry frees no earlier than ``period`` after ``later``."""
+    expires = later + entry.period
+    if expires > entry.expires:
+        entry.expires = expires
+        if expires > window.until:
+            window.until = expires
+
+
+def _shorten(entry: _Entry, now: float) -> None:
+    """The entry frees no later than ``period`` after ``now``."""
+    expires = now + entry.period
+    if expires < entry.expires:
+        entry.expires = expires
 
 
 def _forget_idle(windows: _Windows, now: float) -> None:
@@ -334,5 +390,5 @@ def _forget_idle(windows: _Windows, now: float) -> None:
         key = next(iter(windows))
         if windows[key].until > now:
             return
-        # A lane still holding the window finds it full and takes the general path.
+        # A lane still holding the window finds it full: its caller takes the general path.
         windows.pop(key).prune_at = 0

@@ -44,6 +44,7 @@ from types import TracebackType
 
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
 from .local import Full, Limiter, LocalLimiter, Need, Slot
+from .local import _Lane as _LocalLane
 from .rules import Claim, Priority, Rate
 from .stats import KEY_STATS, BucketStats, RateLimitStats, _Counter, with_peak
 
@@ -53,8 +54,12 @@ logger = logging.getLogger("okxasync.ratelimit")
 
 _NEEDS_CACHED = 256
 
-#: What the scheduler knows of a claims object: (claims, needs, counters of a lane or None).
-_Known = tuple[Sequence[Claim], tuple[Need, ...], "tuple[_Counter, ...] | None"]
+#: A lane: the local limiter's (``None`` for needs of several windows) and the counters
+#: of the claims' buckets.
+_Lane = tuple["_LocalLane | None", tuple[_Counter, ...]]
+
+#: What the scheduler knows of a claims object: (claims, needs, its lane or None).
+_Known = tuple[Sequence[Claim], tuple[Need, ...], "_Lane | None"]
 
 
 class _Waiter:
@@ -84,11 +89,13 @@ class Scheduler:
         self, rates: Mapping[str, Rate], limiter: Limiter | None = None, hold: float = 10.0
     ) -> None:
         self.limiter: Limiter = limiter if limiter is not None else LocalLimiter()
-        self._take_now = self.limiter.take_now if type(self.limiter) is LocalLimiter else None
+        local = self.limiter if type(self.limiter) is LocalLimiter else None
+        self._take_now = local.take_now if local is not None else None
+        self._lane_of = local.lane if local is not None else None
         self.hold = hold
         self._rates = dict(rates)
-        # id(claims) -> (claims, needs, counters); the claims are kept, so an id is never
-        # reused. ``counters`` is set once keyless claims were admitted at once (a lane).
+        # id(claims) -> (claims, needs, lane); the claims are kept, so an id is never
+        # reused. The lane is set once keyless claims were admitted at once.
         self._needs_of: dict[int, _Known] = {}
         self._queues: tuple[deque[_Waiter], ...] = tuple(deque() for _ in Priority)
         self._stats: dict[str, BucketStats] = {}
@@ -172,30 +179,35 @@ class Scheduler:
             return None
         known = self._needs_of.get(id(claims))
         if known is not None and known[0] is claims and known[2] is not None and cost == 1:
-            # Claims admitted at once before, without a keyed bucket (a lane): only their
-            # counters to tick.
-            got = take_now(known[1], 1)
-            if type(got) is not Slot:
-                return None
-            now = got.admitted
-            for counter in known[2]:
+            # Claims admitted at once before, without a keyed bucket (a lane): the
+            # limiter's lane takes the unit if it can (else take_now: pruning due, a full
+            # window), then only their counters to tick.
+            lane, counters = known[2]
+            slot = lane.take() if lane is not None else None
+            if slot is None:
+                got = take_now(known[1], 1)
+                if type(got) is not Slot:
+                    return None
+                slot = got
+            now = slot.admitted
+            for counter in counters:
                 counter.tick(now)
-            return got
-        got = take_now(self._needs(claims, cost), cost)
-        if not isinstance(got, Slot):
+            return slot
+        taken = take_now(self._needs(claims, cost), cost)
+        if not isinstance(taken, Slot):
             return None
-        self._admitted(got, 0.0, priority)
+        self._admitted(taken, 0.0, priority)
         if cost == 1 and not any(claim.bucket.key for claim in claims):
             self._add_lane(claims)
-        return got
+        return taken
 
     def _add_lane(self, claims: Sequence[Claim]) -> None:
         """Give cached ``claims`` (the same object on every call of an endpoint without a
         keyed bucket) their counters, for :meth:`take_at_once`."""
         known = self._needs_of.get(id(claims))
-        if known is not None and known[0] is claims:
+        if known is not None and known[0] is claims and self._lane_of is not None:
             counters = tuple(self._stats[claim.bucket.name].total for claim in claims)
-            self._needs_of[id(claims)] = (claims, known[1], counters)
+            self._needs_of[id(claims)] = (claims, known[1], (self._lane_of(known[1]), counters))
 
     async def queue_for(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1

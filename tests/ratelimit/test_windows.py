@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from okxasync import LocalLimiter, Priority, Rate, Slot
 from okxasync._ratelimit import Bucket, Scheduler
+from okxasync._ratelimit.local import Full
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
 from okxasync._ratelimit.stats import KEY_STATS, _Counter
 
@@ -168,11 +169,46 @@ def test_a_window_forgotten_while_a_lane_holds_it_is_not_filled_again(
     rate = Rate(2, 1.0)
     plain, keyed = Bucket("x", rate), Bucket("x", rate, key=("k",))
     limiter = LocalLimiter(margin=0.0)
-    lane = ((plain.claim(), rate),)
-    assert isinstance(limiter.take_now(lane, 1), Slot)  # the lane is made here
+    needs = ((plain.claim(), rate),)
+    lane = limiter.lane(needs)
+    assert lane is not None
+    assert isinstance(lane.take(), Slot)
     limiter.take_now(((keyed.claim("k1"), rate),), 1)  # a second window under "x"
     clock[0] += 5  # every unit expires
     limiter.take_now(((keyed.claim("k2"), rate),), 1)  # forgets the idle ones, () too
-    other = ((plain.claim(), rate),)  # the same window through other needs
-    taken = [limiter.take_now(needs, 1) for needs in (lane, lane, other, other)]
+    # The lane, as the scheduler uses it: take_now when it cannot admit.
+    taken = [lane.take() or limiter.take_now(needs, 1) for _ in range(3)]
+    taken += [limiter.take_now(((plain.claim(), rate),), 1)]  # the same window, other needs
     assert sum(isinstance(got, Slot) for got in taken) == rate.count
+
+
+def test_a_lane_slot_is_sent_settled_and_released_like_any_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slot a lane took holds its window itself: sending extends it, an answer frees it
+    ``period`` later, a release gives the unit back at once."""
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    rate = Rate(1, 1.0)
+    needs = ((Bucket("x", rate).claim(), rate),)
+    limiter = LocalLimiter(margin=0.5)
+    lane = limiter.lane(needs)
+    assert lane is not None
+    slot = lane.take()
+    assert slot is not None and lane.take() is None  # one unit: full
+    clock[0] += 1.0
+    limiter.sent(slot, hold=2.0)  # frees at 104.5 (now + 1.0 + 0.5 + 2.0), not 101.5
+    clock[0] += 2.0
+    assert isinstance(limiter.take_now(needs, 1), Full)
+    limiter.settle(slot)  # answered: frees at 104.0 (now + 1.0)
+    clock[0] += 0.9
+    assert isinstance(limiter.take_now(needs, 1), Full)
+    clock[0] += 0.2  # 104.1
+    assert lane.take() is None  # the expired unit is still listed: take_now prunes it
+    pruned = limiter.take_now(needs, 1)
+    assert isinstance(pruned, Slot)
+    limiter.release(pruned)
+    again = lane.take()
+    assert again is not None
+    limiter.release(again)  # never sent: the unit is free at once
+    assert isinstance(lane.take(), Slot)
