@@ -181,10 +181,10 @@ class _Lane:
     (an endpoint's): the window is found once, not on every call.
 
     :meth:`take` admits only when the window has room without pruning; else the caller
-    asks :meth:`LocalLimiter.take_now`, which prunes, waits or finds a new window. A window
-    the limiter forgets is marked full (``prune_at`` 0), so a lane never fills a dropped
-    window (a keyless window is forgotten only when its bucket's name also has keyed
-    windows: a hand-made bucket).
+    asks :meth:`LocalLimiter.take_now`, which prunes or says how long to wait. A window the
+    limiter forgets is marked (``prune_at`` 0), so a lane never fills a dropped window: it
+    looks up the bucket's current one instead (a keyless window is forgotten only when its
+    bucket's name also has keyed windows: a hand-made bucket).
     """
 
     __slots__ = ("limiter", "needs", "rate", "window")
@@ -200,6 +200,8 @@ class _Lane:
     def take(self) -> Slot | None:
         """One unit's slot, or ``None``: the window looks full or is due for pruning."""
         window, rate = self.window, self.rate
+        if not window.prune_at:  # forgotten by the limiter
+            window = self.window = self.limiter._window(self.needs[0][0], time.monotonic())[1]
         entries = window.entries
         held = len(entries)
         if held >= rate.count or held >= window.prune_at:

@@ -163,7 +163,8 @@ def test_a_window_forgotten_while_a_lane_holds_it_is_not_filled_again(
 ) -> None:
     """The limiter remembers the window of needs without keys (a lane). Should that window
     be forgotten (a hand-made bucket sharing its name with keyed windows), the lane must
-    not keep admitting into the dropped window beside a new one: the limit holds."""
+    not keep admitting into the dropped window beside a new one (the limit holds), nor
+    stop admitting: it moves to the bucket's current window."""
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     rate = Rate(2, 1.0)
@@ -176,10 +177,10 @@ def test_a_window_forgotten_while_a_lane_holds_it_is_not_filled_again(
     limiter.take_now(((keyed.claim("k1"), rate),), 1)  # a second window under "x"
     clock[0] += 5  # every unit expires
     limiter.take_now(((keyed.claim("k2"), rate),), 1)  # forgets the idle ones, () too
-    # The lane, as the scheduler uses it: take_now when it cannot admit.
-    taken = [lane.take() or limiter.take_now(needs, 1) for _ in range(3)]
-    taken += [limiter.take_now(((plain.claim(), rate),), 1)]  # the same window, other needs
+    taken: list[Slot | Full | None] = [lane.take() for _ in range(3)]  # the current window
+    taken.append(limiter.take_now(((plain.claim(), rate),), 1))  # the same, other needs
     assert sum(isinstance(got, Slot) for got in taken) == rate.count
+    assert taken[0] is not None  # the lane goes on admitting (it once stayed shut)
 
 
 def test_a_lane_slot_is_sent_settled_and_released_like_any_slot(
