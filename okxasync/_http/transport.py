@@ -59,9 +59,11 @@ class Request(msgspec.Struct):
 
     ``auth`` holds the signed ``OK-ACCESS-*`` headers (``None`` for public endpoints);
     ``fresh`` asks for a newly opened connection; ``attempt`` and ``rate_wait`` (seconds
-    spent in the rate-limit queue) are only reported in logs; ``on_sent`` is called once
-    the request's headers were written to a connection, with whether that connection was
-    opened for this request. (A msgspec Struct: one is made per attempt, in C.)
+    spent in the rate-limit queue) are only reported in logs; ``on_sent`` is called when
+    a connection is ready, just before the request is written to it, with whether that
+    connection was opened for this request: ``False`` from it stops the request there
+    (its rate-limit slot lapsed), which then fails as never sent. (A msgspec Struct: one
+    is made per attempt, in C.)
     """
 
     method: str
@@ -71,7 +73,7 @@ class Request(msgspec.Struct):
     fresh: bool = False
     attempt: int = 1
     rate_wait: float = 0.0
-    on_sent: Callable[[bool], None] | None = None
+    on_sent: Callable[[bool], bool] | None = None
 
 
 class Exchange(msgspec.Struct):
@@ -158,6 +160,10 @@ class AiohttpTransport:
             # The connection was never established: nothing reached the server.
             failure = self._failure(request, "could not connect", exc, maybe_sent=False)
             outcome = f"not connected ({type(exc).__name__})"
+        except _SlotLapsed:
+            what = "not sent: its rate-limit slot lapsed while the connection was opened"
+            failure = self._failure(request, what, None, maybe_sent=False)
+            outcome = "not sent (slot lapsed)"
         except asyncio.TimeoutError:
             failure = self._failure(request, f"timed out after {self.timeout} s", None)
             outcome = "timed out"
@@ -223,11 +229,18 @@ class _Connector(aiohttp.TCPConnector):
             _small_reads(connection.transport)
         request = _SENDING.get()
         if request is not None:
+            if request.on_sent is not None and not request.on_sent(fresh):
+                connection.release()  # unused: back to the pool
+                raise _SlotLapsed
             if request.auth is not None:
                 request.auth.apply(req.headers)
-            if request.on_sent is not None:
-                request.on_sent(fresh)
         return connection
+
+
+class _SlotLapsed(Exception):
+    """The request's rate-limit slot lapsed before a connection was ready: it is not
+    written (raised by the connector, reported as a :class:`TransportError` that says the
+    request was never sent)."""
 
 
 class _LoopSessions:

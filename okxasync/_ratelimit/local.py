@@ -85,8 +85,9 @@ class Limiter(Protocol):
 
     ``take`` admits a call in every window it needs at once (returns its :class:`Slot`,
     whose units free ``period + margin`` after now) or in none (returns :class:`Full`).
-    Then, for the slot: ``sent`` says its request was written to a connection (its units
-    free no earlier than ``period + margin + hold`` after now); ``settle`` says the
+    Then, for the slot: ``sent`` says its request is being written to a connection (its
+    units free no earlier than ``period + margin + hold`` after now), or answers ``False``
+    when the slot lapsed first (then the request must not be written); ``settle`` says the
     attempt ended (they free ``period`` after now if an answer arrived, else ``period +
     margin``, unless they free earlier already); ``release`` gives it back (the request
     was never sent). Implementations must be safe against concurrent callers sharing
@@ -113,13 +114,18 @@ class Limiter(Protocol):
             LimiterUnavailableError: A shared store cannot be asked (nothing admitted).
         """
 
-    def sent(self, slot: Slot, hold: float = 0.0) -> None:
-        """Say that the slot's request was written: its units free no earlier than
-        `period + margin + hold` from now.
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
+        """Say that the slot's request is being written: its units free no earlier than
+        `period + margin + hold` from now. A slot whose units may already count as free
+        again (they expired before the request could be written: a slow connect) has
+        lapsed: nothing changes, and the request must not be written.
 
         Args:
             slot: A slot `take` returned.
             hold: Extra seconds to keep the units (a request on a new connection).
+
+        Returns:
+            `True`, or `False` if the slot lapsed.
         """
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
@@ -310,19 +316,30 @@ class LocalLimiter:
         claim, rate = needs[0]
         return _Lane(self, needs, self._window(claim, time.monotonic())[1], rate)
 
-    def sent(self, slot: Slot, hold: float = 0.0) -> None:
-        """As [`Limiter.sent`][okxasync.Limiter.sent].
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
+        """As [`Limiter.sent`][okxasync.Limiter.sent]: the slot lapsed once one of its units
+        expired (its window may have admitted another unit in its place).
 
         Args:
             slot: A slot `take` returned.
             hold: Extra seconds to keep the units.
+
+        Returns:
+            `True`, or `False` if the slot lapsed.
         """
-        later = time.monotonic() + self.margin + hold
+        now = time.monotonic()
+        later = now + self.margin + hold
         if type(slot) is _LaneSlot:
+            if slot.entry.expires <= now:
+                return False
             _extend(slot.window, slot.entry, later)
-            return
-        for window, entry in slot._held:
+            return True
+        held = slot._held
+        if any(entry.expires <= now for _, entry in held):
+            return False
+        for window, entry in held:
             _extend(window, entry, later)
+        return True
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
         """As [`Limiter.settle`][okxasync.Limiter.settle].

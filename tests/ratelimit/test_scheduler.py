@@ -299,3 +299,34 @@ async def test_a_cold_burst_on_new_connections_does_not_overrun_the_window() -> 
         stats = client.rate_limit_stats()["funding"]
     assert fake.rejections == 0 and stats.rejected == 0
     assert_within(fake, "funding", rate)
+
+
+async def test_requests_stalled_in_a_slow_connect_are_not_written_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The host name takes 0.6 s to resolve (a slow DNS answer, shared by every new
+    connection), longer than a unit lasts unsent (``period + margin``). The calls admitted
+    first must not be written once it resolves: their units freed meanwhile and let the
+    next calls in, and both groups would reach the server at once (over the limit). They
+    fail as never sent and go again with new slots."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":  # runs in asyncio's resolver thread, not on the loop
+            lookups.append(host)
+            time.sleep(0.6)
+            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    rate = Rate(3, 0.3)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        async with Client(base_url=url, **fake.credentials, rate_limits={"funding": rate}) as c:
+            pages = await asyncio.gather(*(c.funding.balances() for _ in range(6)))
+    assert len(pages) == 6 and lookups  # every call answered, after the slow lookup
+    assert fake.rejections == 0
+    assert_within(fake, "funding", rate)
+    assert len(accepted(fake, "funding")) == 6  # the stopped requests never reached it

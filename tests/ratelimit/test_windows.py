@@ -213,3 +213,28 @@ def test_a_lane_slot_is_sent_settled_and_released_like_any_slot(
     assert again is not None
     limiter.release(again)  # never sent: the unit is free at once
     assert isinstance(lane.take(), Slot)
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_slot_not_sent_before_its_units_free_has_lapsed(
+    monkeypatch: pytest.MonkeyPatch, keyed: bool
+) -> None:
+    """A request whose connection took longer than its units last (``period + margin``
+    after admission) must not be written: its window may already have admitted another
+    call in its place. ``sent`` says so and changes nothing."""
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    rate = Rate(1, 1.0)
+    bucket = Bucket("x", rate, key=("k",)) if keyed else Bucket("x", rate)
+    needs = ((bucket.claim("a") if keyed else bucket.claim(), rate),)
+    limiter = LocalLimiter(margin=0.05)
+    lane = None if keyed else limiter.lane(needs)
+    slow = lane.take() if lane is not None else limiter.take_now(needs, 1)
+    assert isinstance(slow, Slot)
+    clock[0] = 101.06  # its unit freed at 101.05
+    other = limiter.take_now(needs, 1)
+    assert isinstance(other, Slot)  # admitted in its place
+    assert not limiter.sent(slow)  # so the slow request must not go out
+    assert limiter.sent(other)  # in time: its unit now frees at 102.11
+    clock[0] = 102.1
+    assert isinstance(limiter.take_now(needs, 1), Full)
