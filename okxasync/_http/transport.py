@@ -224,16 +224,16 @@ class _Connector(aiohttp.TCPConnector):
         connection = await super().connect(req, traces, timeout)
         protocol = connection.protocol
         fresh = protocol not in self._seen
-        if fresh and protocol is not None:
-            self._seen.add(protocol)
-            _small_reads(connection.transport)
         request = _SENDING.get()
         if request is not None:
             if request.on_sent is not None and not request.on_sent(fresh):
-                connection.release()  # unused: back to the pool
+                connection.release()  # unused (and still new, for the next request)
                 raise _SlotLapsed
             if request.auth is not None:
                 request.auth.apply(req.headers)
+        if fresh and protocol is not None:
+            self._seen.add(protocol)
+            _small_reads(connection.transport)
         return connection
 
 

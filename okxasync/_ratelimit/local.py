@@ -117,8 +117,8 @@ class Limiter(Protocol):
     def sent(self, slot: Slot, hold: float = 0.0) -> bool:
         """Say that the slot's request is being written: its units free no earlier than
         `period + margin + hold` from now. A slot whose units may already count as free
-        again (they expired before the request could be written: a slow connect) has
-        lapsed: nothing changes, and the request must not be written.
+        again (they expired before the request could be written: a slow connect) and
+        cannot be taken again at once has lapsed: the request must not be written.
 
         Args:
             slot: A slot `take` returned.
@@ -317,8 +317,9 @@ class LocalLimiter:
         return _Lane(self, needs, self._window(claim, time.monotonic())[1], rate)
 
     def sent(self, slot: Slot, hold: float = 0.0) -> bool:
-        """As [`Limiter.sent`][okxasync.Limiter.sent]: the slot lapsed once one of its units
-        expired (its window may have admitted another unit in its place).
+        """As [`Limiter.sent`][okxasync.Limiter.sent]. A unit that expired before the
+        request could be written (its window may have admitted another in its place) is
+        taken again now if the windows have room; else the slot lapsed.
 
         Args:
             slot: A slot `take` returned.
@@ -331,13 +332,18 @@ class LocalLimiter:
         later = now + self.margin + hold
         if type(slot) is _LaneSlot:
             if slot.entry.expires <= now:
-                return False
+                again = self.take_now(slot.needs, 1)
+                if not isinstance(again, Slot):
+                    return False
+                slot.window, slot.entry = again._held[0]
             _extend(slot.window, slot.entry, later)
             return True
-        held = slot._held
-        if any(entry.expires <= now for _, entry in held):
-            return False
-        for window, entry in held:
+        if any(entry.expires <= now for _, entry in slot._held):
+            again = self.take_now(slot.needs, slot.cost)
+            if not isinstance(again, Slot):
+                return False
+            slot._held = again._held
+        for window, entry in slot._held:
             _extend(window, entry, later)
         return True
 

@@ -174,24 +174,20 @@ class RedisLimiter:
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
     def sent(self, slot: Slot, hold: float = 0.0) -> bool:
-        """As [`Limiter.sent`][okxasync.Limiter.sent], in the background. The slot lapsed
-        once `period` has passed since admission on this host's clock: its units free
-        `period + margin` after admission on the server's, and the margin covers the
-        round trip and the two clocks' drift in between.
+        """As [`Limiter.sent`][okxasync.Limiter.sent], in the background. Always `True`:
+        a unit that expired before its request was written is not taken again here (the
+        extension finds no member to raise).
 
         Args:
             slot: A slot `take` returned.
             hold: Extra seconds to keep the units.
 
         Returns:
-            `True`, or `False` if the slot lapsed.
+            `True`.
         """
-        since = time.monotonic() - slot.admitted
-        if since >= min(rate.period for _, rate in slot.needs):
-            return False
         # One more round trip only when it matters (a hold, or a request written late):
         # a small delay since admission is what ``margin`` is there for.
-        if hold or since >= self.margin / 5:
+        if hold or time.monotonic() - slot.admitted >= self.margin / 5:
             self._move("sent", slot, "GT", self.margin + hold)
         return True
 

@@ -23,10 +23,11 @@ they free
   ``period + margin`` after the attempt failed.
 
 A slot is spent once admitted: a request that then fails to send still counts (the server
-may have seen it); a call cancelled before it was admitted takes nothing. A request is
-written only while its slot holds its units: one whose connection took so long to open
-that they may have freed (``period + margin`` locally, ``period`` with a shared store) is
-not written at all, and the pipeline sends it again with a new slot.
+may have seen it); a call cancelled before it was admitted takes nothing. With the local
+limiter, a request is written only while its slot holds its units: one whose connection
+took longer to open than ``period + margin`` takes its units again when it is written,
+or, if its windows are full by then, is not written at all and goes again with a new
+slot (``RedisLimiter`` does not do this yet).
 
 Order. Waiting calls are considered in :class:`Priority` order, FIFO within a priority.
 A call takes its slot as soon as **every** window it needs has room; it never holds one
@@ -162,8 +163,8 @@ class Scheduler:
         earlier than ``period + margin`` from now, so a slow send does not eat the margin.
         On a ``fresh`` (new) connection the server's delay is unknown: the units are held
         until the attempt ends (at most ``hold`` seconds). ``False``: the slot lapsed while
-        the connection was made (its units may count as free again), so the request must
-        not be written; the caller sends it again with a new slot."""
+        the connection was made (its units freed and its windows are full), so the request
+        must not be written; the caller sends it again with a new slot."""
         return self.limiter.sent(slot, self.hold if fresh else 0.0) is not False
 
     async def acquire(

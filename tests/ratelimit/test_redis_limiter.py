@@ -315,20 +315,6 @@ async def test_the_script_takes_every_window_or_none(redis_url: str) -> None:
     assert held == [2, 1]  # the refused call added nothing to funding
 
 
-@pytest.mark.redis
-async def test_a_slot_not_sent_within_its_period_has_lapsed(redis_url: str) -> None:
-    """Its members free ``period + margin`` after admission on the server's clock: a
-    request not written within ``period`` (a slow connect) must not go out at all."""
-    limiter = RedisLimiter(redis_url, account="lapse")
-    needs = [(FUNDING.claim(), Rate(5, 0.2))]
-    prompt, slow = await limiter.take(needs, 1), await limiter.take(needs, 1)
-    assert isinstance(prompt, Slot) and isinstance(slow, Slot)
-    assert limiter.sent(prompt)
-    await asyncio.sleep(0.25)
-    assert not limiter.sent(slow)
-    await limiter.aclose()
-
-
 async def withdraw(client: Client) -> Withdrawal:
     return await client.funding.withdraw(
         ccy="USDT",

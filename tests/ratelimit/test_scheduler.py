@@ -22,7 +22,7 @@ from okxasync._endpoints import Endpoint
 from okxasync._endpoints import funding as ep
 from okxasync._http.encode import CCY1, Param
 from okxasync._http.retry import RetryPolicy
-from okxasync._ratelimit import BUCKETS, Bucket
+from okxasync._ratelimit import BUCKETS, Bucket, Scheduler, Slot
 from okxasync._ratelimit.rules import FUNDING
 from okxasync.testing import FakeExchange
 
@@ -325,8 +325,48 @@ async def test_requests_stalled_in_a_slow_connect_are_not_written_late(
     async with fake:
         url = fake.url.replace("127.0.0.1", "localhost")
         async with Client(base_url=url, **fake.credentials, rate_limits={"funding": rate}) as c:
+            scheduler = c._pipeline.scheduler
+            said: list[tuple[bool, bool]] = []  # (new connection, may be written)
+
+            def sent(slot: Slot, fresh: bool = False) -> bool:
+                ok = Scheduler.sent(scheduler, slot, fresh)
+                said.append((fresh, ok))
+                return ok
+
+            monkeypatch.setattr(scheduler, "sent", sent)
             pages = await asyncio.gather(*(c.funding.balances() for _ in range(6)))
     assert len(pages) == 6 and lookups  # every call answered, after the slow lookup
     assert fake.rejections == 0
     assert_within(fake, "funding", rate)
     assert len(accepted(fake, "funding")) == 6  # the stopped requests never reached it
+    assert said.count((True, False)) == 3  # stopped: the window had let 3 others in
+    # Each of the 6 connections carried one request: the ones a stopped request gave back
+    # unused still count as new (their units wait for the answer).
+    assert said.count((True, True)) == 6 and len(said) == 9
+
+
+async def test_a_slow_connect_with_room_in_the_window_goes_at_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One call behind a 0.6 s DNS answer, longer than its unit lasts unsent: nothing
+    else took the window, so it takes its unit again as it is written (one attempt)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            time.sleep(0.6)
+            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    caplog.set_level(logging.INFO, logger="okxasync")
+    rate = Rate(1, 0.3)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        async with Client(base_url=url, **fake.credentials, rate_limits={"funding": rate}) as c:
+            await c.funding.withdrawal_history()
+            await c.funding.withdrawal_history()  # waits for the unit taken as it went
+    assert not [r for r in caplog.records if "lapsed" in r.getMessage()]
+    assert len(accepted(fake, "funding")) == 2 and fake.rejections == 0
+    assert_within(fake, "funding", rate)

@@ -220,8 +220,8 @@ def test_a_slot_not_sent_before_its_units_free_has_lapsed(
     monkeypatch: pytest.MonkeyPatch, keyed: bool
 ) -> None:
     """A request whose connection took longer than its units last (``period + margin``
-    after admission) must not be written: its window may already have admitted another
-    call in its place. ``sent`` says so and changes nothing."""
+    after admission) takes them again as it is written; when its window admitted another
+    call in its place and is full, it must not be written: ``sent`` says so."""
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     rate = Rate(1, 1.0)
@@ -238,3 +238,14 @@ def test_a_slot_not_sent_before_its_units_free_has_lapsed(
     assert limiter.sent(other)  # in time: its unit now frees at 102.11
     clock[0] = 102.1
     assert isinstance(limiter.take_now(needs, 1), Full)
+    clock[0] = 104.0  # nothing held: a slow request takes its unit again as it goes
+    limiter = LocalLimiter(margin=0.05)
+    lane = None if keyed else limiter.lane(needs)
+    slow = lane.take() if lane is not None else limiter.take_now(needs, 1)
+    assert isinstance(slow, Slot)
+    clock[0] = 105.5
+    assert limiter.sent(slow)  # counted from now: frees at 106.55
+    clock[0] = 106.5
+    assert isinstance(limiter.take_now(needs, 1), Full)
+    clock[0] = 106.6
+    assert isinstance(limiter.take_now(needs, 1), Slot)
