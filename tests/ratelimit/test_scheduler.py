@@ -301,6 +301,24 @@ async def test_a_cold_burst_on_new_connections_does_not_overrun_the_window() -> 
     assert_within(fake, "funding", rate)
 
 
+def slow_localhost(monkeypatch: pytest.MonkeyPatch, seconds: float) -> list[str]:
+    """Make resolving ``localhost`` take ``seconds`` (IPv4 only, as the emulator listens);
+    returns the list of slow lookups made. (``getaddrinfo`` runs in asyncio's resolver
+    thread, not on the loop.)"""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            lookups.append(host)
+            time.sleep(seconds)
+            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    return lookups
+
+
 async def test_requests_stalled_in_a_slow_connect_are_not_written_late(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -309,17 +327,7 @@ async def test_requests_stalled_in_a_slow_connect_are_not_written_late(
     first must not be written once it resolves: their units freed meanwhile and let the
     next calls in, and both groups would reach the server at once (over the limit). They
     fail as never sent and go again with new slots."""
-    real_getaddrinfo = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
-        if host == "localhost":  # runs in asyncio's resolver thread, not on the loop
-            lookups.append(host)
-            time.sleep(0.6)
-            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    lookups = slow_localhost(monkeypatch, 0.6)
     rate = Rate(3, 0.3)
     fake = FakeExchange(seed=0, rate_limits={"funding": rate})
     async with fake:
@@ -350,15 +358,7 @@ async def test_a_slow_connect_with_room_in_the_window_goes_at_once(
 ) -> None:
     """One call behind a 0.6 s DNS answer, longer than its unit lasts unsent: nothing
     else took the window, so it takes its unit again as it is written (one attempt)."""
-    real_getaddrinfo = socket.getaddrinfo
-
-    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
-        if host == "localhost":
-            time.sleep(0.6)
-            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    slow_localhost(monkeypatch, 0.6)
     caplog.set_level(logging.INFO, logger="okxasync")
     rate = Rate(1, 0.3)
     fake = FakeExchange(seed=0, rate_limits={"funding": rate})
