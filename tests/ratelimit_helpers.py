@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
+
+import pytest
 
 from okxasync import Rate
 from okxasync._endpoints import find
@@ -58,3 +62,23 @@ def assert_keys_within(
         times = sorted(arrivals)
         for first, last in zip(times, times[rate.count :], strict=False):
             assert last - first >= rate.period, (path, value, rate, last - first)
+
+
+def slow_localhost(monkeypatch: pytest.MonkeyPatch, seconds: float, first: int = 0) -> list[str]:
+    """Make resolving ``localhost`` take ``seconds`` (IPv4 only, as the emulator listens):
+    every lookup, or only the ``first`` ones (then the others answer at once, as from a
+    DNS cache). Returns the list of lookups made. (``getaddrinfo`` runs in asyncio's
+    resolver thread, not on the loop.)"""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            lookups.append(host)
+            if not first or len(lookups) <= first:
+                time.sleep(seconds)
+            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    return lookups

@@ -7,15 +7,10 @@ from typing import Any
 
 from .._errors import OkxError, ValidationError
 from .._http.pipeline import Pipeline
-from .._ratelimit import Scheduler
-from .._ratelimit.rules import WS_CONNECT
-from .hub import CONNECT_GROUP, Hub, HubContext
+from .hub import Hub, HubContext
 from .timing import WatchTiming
 
-__all__ = ["CONNECT_RATE", "Events"]
-
-#: New WebSocket connections: 3 per second per IP (the documented limit).
-CONNECT_RATE = WS_CONNECT.rate
+__all__ = ["Events"]
 
 
 class Events:
@@ -41,7 +36,10 @@ class Events:
                 HubContext(
                     url=self.ws_url,
                     credentials=pipeline.credentials,
-                    scheduler=Scheduler({CONNECT_GROUP: CONNECT_RATE}),
+                    # The client's own: new connections spend its `ws-connect` bucket in
+                    # its limiter (shared with other clients, or RedisLimiter), at the
+                    # rate it was given.
+                    scheduler=pipeline.scheduler,
                     now_ms=pipeline.clock.now_ms,
                     sync_clock=pipeline.sync_clock,
                     timing=self.timing,

@@ -42,12 +42,11 @@ from .connection import Connection, LoginRefused
 from .protocol import Channel, Frame, channel_error, close_error
 from .timing import WatchTiming, backoff_delay
 
-__all__ = ["CONNECT_GROUP", "Hub", "HubStats", "Listener"]
+__all__ = ["Hub", "HubStats", "Listener"]
 
 logger = logging.getLogger("okxasync.ws")
 
 #: The scheduler group every new connection passes (3 per second per IP).
-CONNECT_GROUP = WS_CONNECT.name
 
 
 class Listener(Protocol):

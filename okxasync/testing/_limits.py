@@ -141,18 +141,24 @@ class ArrivalLimits:
 
         @web.middleware
         async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-            arrival = time.monotonic()
-            claims = await self.claims(request)
-            refusal = None if claims is None else self.admit(claims, arrival)
-            if refusal is None:
-                return await handler(request)
-            wait, claim = refusal
-            response = envelope([], claim.bucket.code, "Too Many Requests", 429)
-            if self.retry_after:
-                response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            return response
+            refused = await self.refused(request)
+            return await handler(request) if refused is None else refused
 
         return [network], [limit]
+
+    async def refused(self, request: web.Request) -> web.Response | None:
+        """``None`` if ``request`` is accepted (it counts in its windows now), else its
+        429 answer."""
+        arrival = time.monotonic()
+        claims = await self.claims(request)
+        refusal = None if claims is None else self.admit(claims, arrival)
+        if refusal is None:
+            return None
+        wait, claim = refusal
+        response = envelope([], claim.bucket.code, "Too Many Requests", 429)
+        if self.retry_after:
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
 
 def _json_object(text: str) -> Mapping[str, object]:

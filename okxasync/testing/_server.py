@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from okxasync._ratelimit import Bucket, Rate
+from okxasync._ratelimit.rules import WS_CONNECT
 from okxasync.testing._activity import Activity, ActivityDriver
 from okxasync.testing._backend import Backend, RecordedRequest
 from okxasync.testing._checks import Secrets
@@ -59,6 +60,8 @@ class FakeExchange:
     every key of a keyed one, e.g. `transfer` per currency), at most `count` accepted
     arrivals in any `period` seconds, else HTTP 429 with the bucket's code (`50011`, or
     `58102`). The buckets and their figures come from the client's own endpoint table.
+    WebSocket connections count in `ws-connect` (3 per second; the API states this limit
+    but not its answer: here an upgrade over it is answered HTTP 429 with `50011`).
 
     Args:
         seed: Seeds the generated account: the same seed, the same data.
@@ -137,7 +140,7 @@ class FakeExchange:
             jitter=jitter,
             retry_after=retry_after,
             seed=seed,
-            buckets=buckets,
+            buckets={("GET", WS_PATH): (WS_CONNECT,), **(buckets or {})},
         )
         self._credentials = make_credentials(seed)
         self._runner: web.AppRunner | None = None
@@ -224,7 +227,8 @@ class FakeExchange:
         @web.middleware
         async def business(request: web.Request, handler: Handler) -> web.StreamResponse:
             if request.path == WS_PATH:
-                return await self.ws.handle(request)
+                refused = await self.limits.refused(request)  # the connection limit
+                return await self.ws.handle(request) if refused is None else refused
             return await handler(request)
 
         return business

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from ratelimit_helpers import accepted, assert_within
+from ratelimit_helpers import accepted, assert_within, slow_localhost
 
 import okxasync
 from okxasync import Client, LocalLimiter, Priority, Rate, RateLimitError, TransportError
@@ -299,24 +299,6 @@ async def test_a_cold_burst_on_new_connections_does_not_overrun_the_window() -> 
         stats = client.rate_limit_stats()["funding"]
     assert fake.rejections == 0 and stats.rejected == 0
     assert_within(fake, "funding", rate)
-
-
-def slow_localhost(monkeypatch: pytest.MonkeyPatch, seconds: float) -> list[str]:
-    """Make resolving ``localhost`` take ``seconds`` (IPv4 only, as the emulator listens);
-    returns the list of slow lookups made. (``getaddrinfo`` runs in asyncio's resolver
-    thread, not on the loop.)"""
-    real_getaddrinfo = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def slow_getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
-        if host == "localhost":
-            lookups.append(host)
-            time.sleep(seconds)
-            return [a for a in real_getaddrinfo(host, *args, **kwargs) if a[0] == socket.AF_INET]  # type: ignore[arg-type]
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
-    return lookups
 
 
 async def test_requests_stalled_in_a_slow_connect_are_not_written_late(

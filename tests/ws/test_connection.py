@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 import anyio
 import pytest
-from ws_helpers import FAST, consuming, exchange, opened, until
+from ws_helpers import BUSY, FAST, RATES, consuming, exchange, opened, until
 
 import okxasync
-from okxasync.testing import Activity, WsFaults
+from okxasync.testing import Activity, FakeExchange, WsFaults
 
 
 async def test_a_client_that_stops_pinging_is_closed_4004_and_recovers() -> None:
@@ -181,3 +182,36 @@ async def test_refused_connection_attempts_back_off_and_never_end_the_stream() -
             await until(lambda: stream.stats.connects >= 3)
         assert fake.ws.faults.injected["refused"] >= 1 and stream.stats.connects >= 3
         assert fake.ws.stats["connections"] == stream.stats.connects  # refused: no socket
+
+
+async def test_clients_sharing_a_limiter_share_its_connection_window() -> None:
+    """The connection limit is per IP: two clients given one limiter open their
+    connections through its one `ws-connect` window (here 1 per 0.5 s, both at once),
+    and each client's stats count its own."""
+    connect = okxasync.Rate(1, 0.5)
+    rates = {**RATES, "ws-connect": connect}
+    shared = okxasync.LocalLimiter()
+    async with FakeExchange(seed=0, rate_limits=rates, activity=BUSY) as fake:
+        clients = [
+            okxasync.Client(
+                base_url=fake.url,
+                rate_limits=rates,
+                limiter=shared,
+                watch_timing=FAST,
+                **fake.credentials,
+            )
+            for _ in range(3)
+        ]
+        streams = [c.funding.watch_deposits() for c in clients]
+        async with contextlib.AsyncExitStack() as stack:
+            for c in clients:
+                await stack.enter_async_context(c)
+            for s in streams:
+                await stack.enter_async_context(consuming(s))
+            await until(lambda: all(s.stats.connects >= 1 for s in streams))
+            assert all(s.stats.connects == 1 for s in streams)
+            stats = [c.rate_limit_stats()["ws-connect"] for c in clients]
+    assert fake.limits.rejections["ws-connect"] == 0
+    assert fake.ws.stats["connections"] == 3
+    assert [s.sent for s in stats] == [1, 1, 1]
+    assert sum(s.wait_total > 0.4 for s in stats) == 2  # the second and third waited
