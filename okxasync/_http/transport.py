@@ -26,12 +26,13 @@ One line is logged per exchange, never headers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
@@ -45,7 +46,17 @@ from yarl import URL
 from .._errors import OkxError, ResponseError, TransportError, printable
 from .signing import AuthHeaders
 
-__all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Exchange", "Request", "Transport", "bare_path"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "AiohttpTransport",
+    "Exchange",
+    "Request",
+    "SlotLapsed",
+    "Transport",
+    "bare_path",
+    "sending",
+    "ws_connector",
+]
 
 logger = logging.getLogger("okxasync")
 
@@ -160,7 +171,7 @@ class AiohttpTransport:
             # The connection was never established: nothing reached the server.
             failure = self._failure(request, "could not connect", exc, maybe_sent=False)
             outcome = f"not connected ({type(exc).__name__})"
-        except _SlotLapsed:
+        except SlotLapsed:
             what = "not sent: its rate-limit slot lapsed while the connection was opened"
             failure = self._failure(request, what, None, maybe_sent=False)
             outcome = "not sent (slot lapsed)"
@@ -228,7 +239,7 @@ class _Connector(aiohttp.TCPConnector):
         if request is not None:
             if request.on_sent is not None and not request.on_sent(fresh):
                 connection.release()  # unused (and still new, for the next request)
-                raise _SlotLapsed
+                raise SlotLapsed
             if request.auth is not None:
                 request.auth.apply(req.headers)
         if fresh and protocol is not None:
@@ -237,10 +248,28 @@ class _Connector(aiohttp.TCPConnector):
         return connection
 
 
-class _SlotLapsed(Exception):
+class SlotLapsed(Exception):
     """The request's rate-limit slot lapsed before a connection was ready: it is not
     written (raised by the connector, reported as a :class:`TransportError` that says the
     request was never sent)."""
+
+
+def ws_connector() -> aiohttp.TCPConnector:
+    """The connector of a WebSocket session: it calls the ``on_sent`` given to
+    :func:`sending` just before the upgrade request is written, as for a REST request."""
+    return _Connector(force_close=False)
+
+
+@contextlib.contextmanager
+def sending(on_sent: Callable[[bool], bool]) -> Iterator[None]:
+    """Around a WebSocket connect on a :func:`ws_connector` session: ``on_sent(True)``
+    (a new connection) is called once it is open, before the upgrade request is written;
+    ``False`` from it stops the request there (:class:`SlotLapsed` is raised)."""
+    token = _SENDING.set(Request("GET", "", "", on_sent=on_sent))
+    try:
+        yield
+    finally:
+        _SENDING.reset(token)
 
 
 class _LoopSessions:

@@ -20,6 +20,7 @@ import anyio
 
 from .._errors import OkxError, TransportError
 from .._http.signing import Credentials
+from .._http.transport import SlotLapsed, sending
 from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
 from .timing import WatchTiming
 
@@ -56,11 +57,18 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, session: aiohttp.ClientSession, url: str, timing: WatchTiming
+        cls,
+        session: aiohttp.ClientSession,
+        url: str,
+        timing: WatchTiming,
+        on_sent: Callable[[bool], bool],
     ) -> Connection:
-        """Connect to ``url``; raises :class:`TransportError` (nothing was sent)."""
+        """Connect to ``url`` with a session of :func:`ws_connector`, which calls
+        ``on_sent`` before the upgrade request is written (``False``: its rate-limit slot
+        lapsed, the request is not written); raises :class:`TransportError` (nothing was
+        sent)."""
         try:
-            with anyio.fail_after(timing.login_timeout):
+            with anyio.fail_after(timing.login_timeout), sending(on_sent):
                 ws = await session.ws_connect(
                     url,
                     autoping=True,
@@ -70,6 +78,12 @@ class Connection:
                 )
         except TimeoutError:
             raise TransportError("WebSocket connect timed out", maybe_sent=False) from None
+        except SlotLapsed:
+            raise TransportError(
+                "WebSocket connect not sent: its rate-limit slot lapsed while the connection"
+                " was opened",
+                maybe_sent=False,
+            ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise TransportError(
                 f"WebSocket connect failed: {type(exc).__name__}: {exc}", maybe_sent=False

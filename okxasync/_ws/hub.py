@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import random
@@ -36,6 +37,7 @@ import anyio.abc
 
 from .._errors import OkxError, TransportError
 from .._http.signing import Credentials
+from .._http.transport import ws_connector
 from .._ratelimit import Scheduler
 from .._ratelimit.rules import WS_CONNECT
 from .connection import Connection, LoginRefused
@@ -45,8 +47,6 @@ from .timing import WatchTiming, backoff_delay
 __all__ = ["Hub", "HubStats", "Listener"]
 
 logger = logging.getLogger("okxasync.ws")
-
-#: The scheduler group every new connection passes (3 per second per IP).
 
 
 class Listener(Protocol):
@@ -174,7 +174,7 @@ class Hub:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(connector=ws_connector())
         return self._session
 
     async def _establish(self) -> Connection:
@@ -182,8 +182,12 @@ class Hub:
 
         Raises ``OkxError`` (transient) or ``_Permanent`` (listeners were told)."""
         context = self.context
-        async with context.scheduler.slot((WS_CONNECT.claim(),)):
-            conn = await Connection.open(self._http(), context.url, context.timing)
+        scheduler = context.scheduler
+        async with scheduler.slot((WS_CONNECT.claim(),)) as slot:
+            # Told when the upgrade is written (as a REST request's slot is), so a
+            # connect stalled past its slot is not written late.
+            on_sent = functools.partial(scheduler.sent, slot)
+            conn = await Connection.open(self._http(), context.url, context.timing, on_sent)
         self._conns.add(conn)
         try:
             await self._login(conn)

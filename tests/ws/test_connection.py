@@ -8,7 +8,8 @@ import dataclasses
 
 import anyio
 import pytest
-from ws_helpers import BUSY, FAST, RATES, consuming, exchange, opened, until
+from ratelimit_helpers import slow_localhost
+from ws_helpers import BUSY, FAST, RATES, AnyStream, consuming, exchange, opened, until
 
 import okxasync
 from okxasync.testing import Activity, FakeExchange, WsFaults
@@ -215,3 +216,45 @@ async def test_clients_sharing_a_limiter_share_its_connection_window() -> None:
     assert fake.ws.stats["connections"] == 3
     assert [s.sent for s in stats] == [1, 1, 1]
     assert sum(s.wait_total > 0.4 for s in stats) == 2  # the second and third waited
+
+
+async def test_a_connect_stalled_past_its_slot_is_not_written_late(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two clients share one limiter and its connection window (1 per 0.3 s here). The
+    first connect's host lookup takes 0.6 s, longer than its unit lasts unsent, so the
+    second client connects meanwhile. The first upgrade must not then be written: both
+    would reach the server within one window. It fails as never sent and goes again
+    with a new slot."""
+    lookups = slow_localhost(monkeypatch, 0.6, first=1)
+    connect = okxasync.Rate(1, 0.3)
+    rates = {**RATES, "ws-connect": connect}
+    shared = okxasync.LocalLimiter()
+    async with FakeExchange(seed=0, rate_limits=rates, activity=BUSY) as fake:
+        ws_url = fake.ws_url.replace("127.0.0.1", "localhost")
+
+        def client() -> okxasync.Client:
+            return okxasync.Client(
+                base_url=fake.url,
+                rate_limits=rates,
+                limiter=shared,
+                ws_url=ws_url,
+                watch_timing=FAST,
+                **fake.credentials,
+            )
+
+        async with client() as first, client() as second:
+            streams: list[AnyStream] = [
+                first.funding.watch_deposits(),
+                second.funding.watch_withdrawals(),
+            ]
+            async with consuming(streams[0]):
+                await asyncio.sleep(0.05)  # the first takes the window's unit
+                async with consuming(streams[1]):
+                    await until(lambda: all(s.stats.connects >= 1 for s in streams))
+                    assert all(s.stats.connects == 1 for s in streams)
+    assert len(lookups) >= 2  # the slow lookup, then the second client's
+    assert fake.limits.rejections["ws-connect"] == 0
+    assert fake.ws.stats["connections"] == 2  # the stalled upgrade never reached it
+    lapsed = [r for r in caplog.records if "slot lapsed" in r.getMessage()]
+    assert len(lapsed) == 1 and lapsed[0].name == "okxasync.ws"
