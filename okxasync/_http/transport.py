@@ -32,7 +32,7 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_MAX_BODY",
     "AiohttpTransport",
     "Exchange",
+    "OnSent",
     "Request",
     "SlotLapsed",
     "Transport",
@@ -63,6 +64,12 @@ logger = logging.getLogger("okxasync")
 #: The default cap on a response body: 16 MiB (the largest page of the API is far smaller).
 DEFAULT_MAX_BODY = 16 * 2**20
 _CHUNK = 64 * 1024
+
+
+#: Told that a request is about to be written, with whether its connection is new: its
+#: rate-limit slot still holds (``True``), lapsed (``False``: it is not written), or an
+#: awaitable of that answer (a shared limiter is asked; the request waits for it).
+OnSent = Callable[[bool], "bool | Awaitable[bool]"]
 
 
 class Request(msgspec.Struct):
@@ -84,7 +91,7 @@ class Request(msgspec.Struct):
     fresh: bool = False
     attempt: int = 1
     rate_wait: float = 0.0
-    on_sent: Callable[[bool], bool] | None = None
+    on_sent: OnSent | None = None
 
 
 class Exchange(msgspec.Struct):
@@ -237,15 +244,27 @@ class _Connector(aiohttp.TCPConnector):
         fresh = protocol not in self._seen
         request = _SENDING.get()
         if request is not None:
-            if request.on_sent is not None and not request.on_sent(fresh):
-                connection.release()  # unused (and still new, for the next request)
-                raise SlotLapsed
+            if request.on_sent is not None:
+                holds = request.on_sent(fresh)
+                if holds is not True and (holds is False or not await _answer(holds, connection)):
+                    connection.release()  # unused (and still new, for the next request)
+                    raise SlotLapsed
             if request.auth is not None:
                 request.auth.apply(req.headers)
         if fresh and protocol is not None:
             self._seen.add(protocol)
             _small_reads(connection.transport)
         return connection
+
+
+async def _answer(holds: Awaitable[bool], connection: Connection) -> bool:
+    """The awaited answer of ``on_sent`` (a shared limiter asked); if the wait ends in
+    an error or a cancellation, the unused ``connection`` goes back first."""
+    try:
+        return await holds
+    except BaseException:
+        connection.release()
+        raise
 
 
 class SlotLapsed(Exception):
@@ -261,7 +280,7 @@ def ws_connector() -> aiohttp.TCPConnector:
 
 
 @contextlib.contextmanager
-def sending(on_sent: Callable[[bool], bool]) -> Iterator[None]:
+def sending(on_sent: OnSent) -> Iterator[None]:
     """Around a WebSocket connect on a :func:`ws_connector` session: ``on_sent(True)``
     (a new connection) is called once it is open, before the upgrade request is written;
     ``False`` from it stops the request there (:class:`SlotLapsed` is raised)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import msgspec
@@ -114,7 +114,7 @@ class Limiter(Protocol):
             LimiterUnavailableError: A shared store cannot be asked (nothing admitted).
         """
 
-    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool | Awaitable[bool]:
         """Say that the slot's request is being written: its units free no earlier than
         `period + margin + hold` from now. A slot whose units may already count as free
         again (they expired before the request could be written: a slow connect) and
@@ -125,7 +125,9 @@ class Limiter(Protocol):
             hold: Extra seconds to keep the units (a request on a new connection).
 
         Returns:
-            `True`, or `False` if the slot lapsed.
+            `True`, or `False` if the slot lapsed; or, when a shared store must be asked
+            whether it lapsed (a request written late), an awaitable of that answer,
+            which the request waits for before it is written.
         """
 
     def settle(self, slot: Slot, answered: bool = True) -> None:

@@ -7,8 +7,10 @@ account's buckets, ``okxasync:ip:<ip>:<bucket>`` for per-IP ones. Admission is o
 Lua script over every window of the call: drop freed units, then add the call's units
 to all of them if each has room, else add nothing and answer how long each full window
 needs. Settling (the response arrived) lowers the call's scores to ``now + period`` with
-``ZADD XX LT``; a request written late (a new connection) raises them to ``now + period
-+ margin`` with ``ZADD XX GT``. Both run in the background. Needs Redis >= 6.2 and the
+``ZADD XX LT``; a request written after a delay (a new connection) raises them to ``now +
+period + margin`` with ``ZADD XX GT``. Both run in the background. A request written so
+late that its units may have freed (a slow connect) first asks Redis to take them again
+(one script: only if their windows have room, else it is not written). Needs Redis >= 6.2 and the
 ``redis`` extra (``pip install "okxasync[redis]"``).
 
 Failures: if Redis cannot be reached (or answers like something that is not Redis)
@@ -24,7 +26,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -79,6 +81,30 @@ for i, key in ipairs(KEYS) do
   if how == 'GT' and ttl >= 0 and math.floor(now / 1000) + ttl < at then
     redis.call('PEXPIREAT', key, at)
   end
+end
+return 1
+"""
+
+# A request written late (its units may have freed in Redis meanwhile). KEYS: the call's
+# windows. ARGV: cost, token, then per window: count, span (us). Every window still
+# holding the call's units, or with room to take them again, gets them (freeing ``span``
+# from now, or later if already so): 1. Else nothing changes: 0 (the slot lapsed).
+_SENT_LATE = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local cost, token = tonumber(ARGV[1]), ARGV[2]
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if not redis.call('ZSCORE', key, token .. ':1') then
+    if redis.call('ZCARD', key) + cost > tonumber(ARGV[1 + 2 * i]) then return 0 end
+  end
+end
+for i, key in ipairs(KEYS) do
+  local free = now + tonumber(ARGV[2 + 2 * i])
+  for u = 1, cost do redis.call('ZADD', key, 'GT', free, token .. ':' .. u) end
+  local at, ttl = math.floor(free / 1000) + 1000, redis.call('PTTL', key)
+  if ttl < 0 or math.floor(now / 1000) + ttl < at then redis.call('PEXPIREAT', key, at) end
 end
 return 1
 """
@@ -173,23 +199,46 @@ class RedisLimiter:
             return slot
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
-    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
-        """As [`Limiter.sent`][okxasync.Limiter.sent], in the background. Always `True`:
-        a unit that expired before its request was written is not taken again here (the
-        extension finds no member to raise).
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool | Awaitable[bool]:
+        """As [`Limiter.sent`][okxasync.Limiter.sent]. While the slot's units cannot have
+        freed yet (less than `period + margin` since admission, by this host's clock,
+        which started counting before Redis did), they are extended in the background and
+        the answer is `True` at once. A request written later waits for one script in
+        Redis: its units are taken again if they freed and their windows have room; else
+        the slot lapsed (`False`), as it does when Redis cannot be asked.
 
         Args:
             slot: A slot `take` returned.
             hold: Extra seconds to keep the units.
 
         Returns:
-            `True`.
+            `True`, or an awaitable of whether the slot still holds.
         """
+        since = time.monotonic() - slot.admitted
+        if since >= min(rate.period for _, rate in slot.needs) + self.margin:
+            return self._sent_late(slot, hold)
         # One more round trip only when it matters (a hold, or a request written late):
         # a small delay since admission is what ``margin`` is there for.
-        if hold or time.monotonic() - slot.admitted >= self.margin / 5:
+        if hold or since >= self.margin / 5:
             self._move("sent", slot, "GT", self.margin + hold)
         return True
+
+    async def _sent_late(self, slot: Slot, hold: float) -> bool:
+        spans = [round((rate.period + self.margin + hold) * _MICROS) for _, rate in slot.needs]
+        args = [
+            arg
+            for (_, rate), span in zip(slot.needs, spans, strict=True)
+            for arg in (rate.count, span)
+        ]
+        try:
+            reply = await self._eval(_SENT_LATE, slot, slot.cost, slot.token, *args)
+        except LimiterUnavailableError as exc:
+            logger.warning(
+                "rate limiter: a request written late could not be checked (%s); not sent",
+                type(exc.__cause__).__name__,
+            )
+            return False
+        return int(reply) == 1
 
     def settle(self, slot: Slot, answered: bool = True) -> None:
         """As [`Limiter.settle`][okxasync.Limiter.settle], in the background.

@@ -43,7 +43,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 
 from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
@@ -158,14 +158,18 @@ class Scheduler:
         else:
             self._settle(slot, answered=False)
 
-    def sent(self, slot: Slot, fresh: bool = False) -> bool:
+    def sent(self, slot: Slot, fresh: bool = False) -> bool | Awaitable[bool]:
         """``slot``'s request is about to be written to a connection: its units free no
         earlier than ``period + margin`` from now, so a slow send does not eat the margin.
         On a ``fresh`` (new) connection the server's delay is unknown: the units are held
         until the attempt ends (at most ``hold`` seconds). ``False``: the slot lapsed while
         the connection was made (its units freed and its windows are full), so the request
-        must not be written; the caller sends it again with a new slot."""
-        return self.limiter.sent(slot, self.hold if fresh else 0.0) is not False
+        must not be written; the caller sends it again with a new slot. An awaitable: a
+        shared store is asked that first (a request written late); await the answer."""
+        ok = self.limiter.sent(slot, self.hold if fresh else 0.0)
+        if isinstance(ok, bool) or ok is None:  # None: a limiter that answers nothing
+            return ok is not False
+        return ok
 
     async def acquire(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1

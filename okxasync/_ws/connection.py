@@ -20,7 +20,7 @@ import anyio
 
 from .._errors import OkxError, TransportError
 from .._http.signing import Credentials
-from .._http.transport import SlotLapsed, sending
+from .._http.transport import OnSent, SlotLapsed, sending
 from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
 from .timing import WatchTiming
 
@@ -61,7 +61,7 @@ class Connection:
         session: aiohttp.ClientSession,
         url: str,
         timing: WatchTiming,
-        on_sent: Callable[[bool], bool],
+        on_sent: OnSent,
     ) -> Connection:
         """Connect to ``url`` with a session of :func:`ws_connector`, which calls
         ``on_sent`` before the upgrade request is written (``False``: its rate-limit slot

@@ -23,7 +23,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ratelimit_helpers import accepted, accepted_in, assert_keys_within, assert_within
+from ratelimit_helpers import (
+    accepted,
+    accepted_in,
+    assert_keys_within,
+    assert_within,
+    slow_localhost,
+)
 from secret_helpers import assert_secret_free
 
 import okxasync
@@ -382,3 +388,117 @@ async def test_a_server_that_is_not_redis_is_limiter_unavailable() -> None:
 def test_redis_limiter_refuses_a_url_that_is_not_redis() -> None:
     with pytest.raises(okxasync.ValidationError, match="bad url"):
         RedisLimiter("http://:hunter2@127.0.0.1:6379/0", account="main")
+
+
+@pytest.mark.redis
+async def test_requests_stalled_in_a_slow_connect_are_not_written_late(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As with the local limiter (``test_scheduler.py``): the host name takes 0.6 s to
+    resolve, longer than a unit lasts unsent, so the first calls' units expire in Redis
+    and let the next calls in. The first calls must not then be written: they fail as
+    never sent and go again with new slots. One lone late call with room in its window
+    takes its unit again as it is written and goes at once."""
+    lookups = slow_localhost(monkeypatch, 0.6)
+    caplog.set_level(logging.INFO, logger="okxasync")
+    rate = Rate(3, 0.3)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        limiter = RedisLimiter(redis_url, account="slow")
+        async with Client(
+            base_url=url, limiter=limiter, rate_limits={"funding": rate}, **fake.credentials
+        ) as c:
+            pages = await asyncio.gather(*(c.funding.balances() for _ in range(6)))
+            assert len(pages) == 6 and lookups
+            assert fake.rejections == 0
+            assert_within(fake, "funding", rate)
+            assert len(accepted(fake, "funding")) == 6  # the stopped ones never reached it
+            assert len(lapsed(caplog)) == 3  # stopped: the window had let 3 others in
+            lone = Rate(1, 0.3)
+            async with Client(
+                base_url=url,
+                limiter=RedisLimiter(redis_url, account="lone"),
+                rate_limits={"funding": lone},
+                **fake.credentials,
+            ) as other:
+                await other.funding.withdrawal_history()  # a new connection: 0.6 s again
+        assert len(accepted(fake, "funding")) == 7 and fake.rejections == 0
+        assert len(lapsed(caplog)) == 3  # the lone call went in one attempt
+
+
+def lapsed(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The attempts stopped before they were written (one log line each)."""
+    return [r.getMessage() for r in caplog.records if "-> not sent (slot lapsed)" in r.getMessage()]
+
+
+@pytest.mark.redis
+async def test_a_late_slot_is_taken_again_only_where_it_fits(redis_url: str) -> None:
+    """``sent`` of a slot older than ``period + margin`` asks Redis: a window that freed
+    its unit and has room takes it again (until ``period + margin + hold`` from now);
+    a window that another call filled meanwhile makes the slot lapse, and nothing
+    changes; an unreachable Redis lapses it too (the request is not written)."""
+    from redis.asyncio import Redis
+
+    limiter = RedisLimiter(redis_url, account="main", margin=0.02)
+    needs = [(FUNDING.claim(), Rate(1, 0.1))]
+    store = Redis.from_url(redis_url)
+    key = "okxasync:main:funding"
+    try:
+        early = await limiter.take(needs, 1)
+        assert isinstance(early, Slot)
+        assert limiter.sent(early) is True  # within period + margin: answered at once
+        await asyncio.sleep(0.25)  # its unit has freed in Redis
+        late = await limiter.take(needs, 1)  # and another call took the window
+        assert isinstance(late, Slot)
+        answer = limiter.sent(early)
+        assert not isinstance(answer, bool)
+        assert await answer is False
+        assert await store.zrange(key, 0, -1) == [f"{late.token}:1".encode()]
+        await asyncio.sleep(0.25)  # both freed: room again
+        answer = limiter.sent(late, hold=2.0)
+        assert not isinstance(answer, bool) and await answer is True
+        assert await store.zrange(key, 0, -1) == [f"{late.token}:1".encode()]
+        score = await store.zscore(key, f"{late.token}:1")
+        seconds, micros = await store.time()
+        assert score is not None
+        left = score / 1_000_000 - (seconds + micros / 1_000_000)
+        assert 2.0 < left <= 2.12  # period + margin + hold from the script's now
+    finally:
+        await store.aclose()
+        await limiter.aclose()
+    gone = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", account="main", timeout=0.2)
+    stale = Slot(needs, 1, now=time.monotonic() - 1.0)
+    answer = gone.sent(stale)
+    assert not isinstance(answer, bool) and await answer is False
+    await gone.aclose()
+
+
+@pytest.mark.redis
+async def test_a_call_cancelled_while_redis_checks_its_late_slot_leaks_nothing(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connect took longer than the slot lasts unsent, and Redis stalls as it is
+    asked whether the slot still holds: a call cancelled then is not written, and its
+    unused connection goes back to the pool (none is left taken)."""
+    slow_localhost(monkeypatch, 0.6)
+    rate = Rate(1, 0.3)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        limiter = RedisLimiter(redis_server.url, account="main", timeout=5.0)
+        async with Client(
+            base_url=url, limiter=limiter, rate_limits={"funding": rate}, **fake.credentials
+        ) as client:
+            call = asyncio.create_task(client.funding.balances())
+            await asyncio.sleep(0.3)  # admitted; still resolving the host
+            redis_server.process.send_signal(signal.SIGSTOP)
+            await asyncio.sleep(0.6)  # connected, late: waiting for Redis's answer
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+            redis_server.process.send_signal(signal.SIGCONT)
+            # aiohttp's pool: no connection is still taken by the cancelled call.
+            session = client._pipeline.transport._sessions.made[False]  # type: ignore[attr-defined]
+            assert not session.connector._acquired
+    assert fake.requests == []
