@@ -200,12 +200,13 @@ class RedisLimiter:
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
     def sent(self, slot: Slot, hold: float = 0.0) -> bool | Awaitable[bool]:
-        """As [`Limiter.sent`][okxasync.Limiter.sent]. While the slot's units cannot have
-        freed yet (less than `period + margin` since admission, by this host's clock,
-        which started counting before Redis did), they are extended in the background and
-        the answer is `True` at once. A request written later waits for one script in
-        Redis: its units are taken again if they freed and their windows have room; else
-        the slot lapsed (`False`), as it does when Redis cannot be asked.
+        """As [`Limiter.sent`][okxasync.Limiter.sent]. While the slot's units still have
+        at least `margin` to live (less than `period` since admission, by this host's
+        clock, which started counting before Redis did), they are extended in the
+        background and the answer is `True` at once. A request written later waits for
+        one script in Redis: its units are extended if they still hold, taken again if
+        they freed and their windows have room; else the slot lapsed (`False`), as it
+        does when Redis cannot be asked.
 
         Args:
             slot: A slot `take` returned.
@@ -215,7 +216,9 @@ class RedisLimiter:
             `True`, or an awaitable of whether the slot still holds.
         """
         since = time.monotonic() - slot.admitted
-        if since >= min(rate.period for _, rate in slot.needs) + self.margin:
+        if since >= min(rate.period for _, rate in slot.needs):
+            # Asked and awaited: an extension in the background could reach Redis after
+            # the units freed (it would then hold nothing).
             return self._sent_late(slot, hold)
         # One more round trip only when it matters (a hold, or a request written late):
         # a small delay since admission is what ``margin`` is there for.

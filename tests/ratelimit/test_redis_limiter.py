@@ -434,10 +434,11 @@ def lapsed(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.mark.redis
 async def test_a_late_slot_is_taken_again_only_where_it_fits(redis_url: str) -> None:
-    """``sent`` of a slot older than ``period + margin`` asks Redis: a window that freed
-    its unit and has room takes it again (until ``period + margin + hold`` from now);
-    a window that another call filled meanwhile makes the slot lapse, and nothing
-    changes; an unreachable Redis lapses it too (the request is not written)."""
+    """``sent`` of a slot older than ``period`` asks Redis: a window that freed its unit
+    and has room takes it again (until ``period + margin + hold`` from now); a window
+    that another call filled meanwhile makes the slot lapse, and nothing changes; a unit
+    still held is extended; an unreachable Redis lapses the slot too (the request is not
+    written)."""
     from redis.asyncio import Redis
 
     limiter = RedisLimiter(redis_url, account="main", margin=0.02)
@@ -467,6 +468,22 @@ async def test_a_late_slot_is_taken_again_only_where_it_fits(redis_url: str) -> 
     finally:
         await store.aclose()
         await limiter.aclose()
+    # Past `period` but within `margin`: still held in Redis, so extended, and asked
+    # (not in the background: an extension reaching Redis after the units freed would
+    # hold nothing).
+    roomy = RedisLimiter(redis_url, account="roomy", margin=0.5)
+    held = await roomy.take(needs, 1)
+    assert isinstance(held, Slot)
+    await asyncio.sleep(0.2)
+    answer = roomy.sent(held, hold=1.0)
+    assert not isinstance(answer, bool) and await answer is True
+    store = Redis.from_url(redis_url)
+    score = await store.zscore("okxasync:roomy:funding", f"{held.token}:1")
+    seconds, micros = await store.time()
+    await store.aclose()
+    await roomy.aclose()
+    assert score is not None
+    assert 1.5 < score / 1_000_000 - (seconds + micros / 1_000_000) <= 1.6
     gone = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", account="main", timeout=0.2)
     stale = Slot(needs, 1, now=time.monotonic() - 1.0)
     answer = gone.sent(stale)
