@@ -64,7 +64,8 @@ class APIError(OkxError):
         self.retry_after: float | None = None
         hint = CODE_HINTS.get(code)
         shown = printable(msg) or "(no message)"
-        text = f"OKX API error {printable(code, 20)} (HTTP {status}): {shown}"
+        label = " ".join(filter(None, ["OKX API error", printable(code, 20)]))  # code "": none
+        text = f"{label} (HTTP {status}): {shown}"
         super().__init__(f"{text} ({hint})" if hint else text)
 
     def __reduce__(self) -> tuple[type[APIError], tuple[str, str, int]]:

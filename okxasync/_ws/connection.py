@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import aiohttp
 import anyio
 
-from .._errors import OkxError, TransportError
+from .._errors import OkxError, RateLimitError, TransportError
 from .._http.signing import Credentials
 from .._http.transport import OnSent, SlotLapsed, sending
 from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
@@ -65,8 +65,9 @@ class Connection:
     ) -> Connection:
         """Connect to ``url`` with a session of :func:`ws_connector`, which calls
         ``on_sent`` before the upgrade request is written (``False``: its rate-limit slot
-        lapsed, the request is not written); raises :class:`TransportError` (nothing was
-        sent)."""
+        lapsed, the request is not written). Raises :class:`RateLimitError` when the
+        server answers the upgrade HTTP 429 (the connection limit), else
+        :class:`TransportError`."""
         try:
             with anyio.fail_after(timing.login_timeout), sending(on_sent):
                 ws = await session.ws_connect(
@@ -83,6 +84,12 @@ class Connection:
                 "WebSocket connect not sent: its rate-limit slot lapsed while the connection"
                 " was opened",
                 maybe_sent=False,
+            ) from None
+        except aiohttp.WSServerHandshakeError as exc:  # answered, but not with an upgrade
+            if exc.status == 429:
+                raise RateLimitError("", "WebSocket connect: Too Many Requests", 429) from None
+            raise TransportError(
+                f"WebSocket connect answered HTTP {exc.status}", maybe_sent=True
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise TransportError(

@@ -175,6 +175,10 @@ class Hub:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(connector=ws_connector())
+            # aiohttp resends a request at once, under the same slot, when the server
+            # drops the connection after reading it: not for a connect, which must pass
+            # the limiter again (as the REST sessions do; no public switch exists).
+            self._session._retry_connection = False
         return self._session
 
     async def _establish(self) -> Connection:

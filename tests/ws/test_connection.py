@@ -258,3 +258,56 @@ async def test_a_connect_stalled_past_its_slot_is_not_written_late(
     assert fake.ws.stats["connections"] == 2  # the stalled upgrade never reached it
     lapsed = [r for r in caplog.records if "slot lapsed" in r.getMessage()]
     assert len(lapsed) == 1 and lapsed[0].name == "okxasync.ws"
+
+
+async def test_a_connect_cut_by_the_server_is_not_resent_behind_the_limiter() -> None:
+    """The server drops most connection attempts after reading the upgrade. aiohttp would
+    resend such a request by itself at once, on a new connection, under the same slot:
+    the hub's session does not let it, so every upgrade that reaches the server was
+    admitted by the limiter (here 1 per 0.5 s, enforced by the emulator)."""
+    connect = okxasync.Rate(1, 0.5)
+    rates = {**RATES, "ws-connect": connect}
+    faults = WsFaults(every=0.5, kinds=("abrupt",), refuse=0.6, seed=3)
+    async with (
+        FakeExchange(seed=0, rate_limits=rates, activity=BUSY, ws_faults=faults) as fake,
+        okxasync.Client(
+            base_url=fake.url, rate_limits=rates, watch_timing=FAST, **fake.credentials
+        ) as client,
+    ):
+        stream = client.funding.watch_deposits()
+        async with consuming(stream):
+            await until(lambda: fake.ws.faults.injected["refused"] >= 3)
+            stats = client.rate_limit_stats()["ws-connect"]
+    assert fake.ws.faults.injected["refused"] >= 3
+    assert fake.limits.rejections["ws-connect"] == 0
+    assert stats.rejected == 0
+
+
+async def test_a_connect_answered_429_counts_as_a_rejection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two clients with limiters of their own (the mistake the rate-limit guide warns
+    about) connect at once past the server's connection limit: the upgrade answered
+    HTTP 429 counts as a rejection in that client's stats (with the warning), and the
+    stream connects after its backoff."""
+    connect = okxasync.Rate(1, 1.5)  # both connect at once: one is over the limit
+    rates = {**RATES, "ws-connect": connect}
+    async with FakeExchange(seed=0, rate_limits=rates, activity=BUSY) as fake:
+        clients = [
+            okxasync.Client(
+                base_url=fake.url, rate_limits=rates, watch_timing=FAST, **fake.credentials
+            )
+            for _ in range(2)
+        ]
+        streams = [c.funding.watch_deposits() for c in clients]
+        async with contextlib.AsyncExitStack() as stack:
+            for c in clients:
+                await stack.enter_async_context(c)
+            for s in streams:
+                await stack.enter_async_context(consuming(s))
+            await until(lambda: all(s.stats.connects >= 1 for s in streams))
+            rejected = [c.rate_limit_stats()["ws-connect"].rejected for c in clients]
+    assert fake.limits.rejections["ws-connect"] >= 1
+    assert sum(rejected) == fake.limits.rejections["ws-connect"]
+    assert "ws-connect: the server answered rate-limited" in caplog.text
+    assert "OKX API error (HTTP 429): WebSocket connect: Too Many Requests" in caplog.text
