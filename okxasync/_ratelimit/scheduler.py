@@ -167,9 +167,9 @@ class Scheduler:
         must not be written; the caller sends it again with a new slot. An awaitable: a
         shared store is asked that first (a request written late); await the answer."""
         ok = self.limiter.sent(slot, self.hold if fresh else 0.0)
-        if isinstance(ok, bool) or ok is None:  # None: a limiter that answers nothing
-            return ok is not False
-        return ok
+        if ok is True or ok is False:
+            return ok
+        return True if ok is None else ok  # None: a limiter that answers nothing
 
     async def acquire(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
