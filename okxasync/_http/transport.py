@@ -80,8 +80,10 @@ class Request(msgspec.Struct):
     spent in the rate-limit queue) are only reported in logs; ``on_sent`` is called when
     a connection is ready, just before the request is written to it, with whether that
     connection was opened for this request: ``False`` from it stops the request there
-    (its rate-limit slot lapsed), which then fails as never sent. (A msgspec Struct: one
-    is made per attempt, in C.)
+    (its rate-limit slot lapsed), which then fails as never sent. ``connected`` becomes
+    true once the connection is handed over to write the request: a failure before that
+    (a timeout while resolving or connecting) provably sent nothing. (A msgspec Struct:
+    one is made per attempt, in C.)
     """
 
     method: str
@@ -92,6 +94,7 @@ class Request(msgspec.Struct):
     attempt: int = 1
     rate_wait: float = 0.0
     on_sent: OnSent | None = None
+    connected: bool = False  # set by the connector as it hands the connection over
 
 
 class Exchange(msgspec.Struct):
@@ -183,10 +186,15 @@ class AiohttpTransport:
             failure = self._failure(request, what, None, maybe_sent=False)
             outcome = "not sent (slot lapsed)"
         except asyncio.TimeoutError:
-            failure = self._failure(request, f"timed out after {self.timeout} s", None)
+            # Before a connection was handed over (a slow DNS answer or connect, a limiter
+            # slow to answer): nothing was written, so the request was not sent.
+            what = f"timed out after {self.timeout} s"
+            if not request.connected:
+                what += " before its connection opened"
+            failure = self._failure(request, what, None, maybe_sent=request.connected)
             outcome = "timed out"
         except (aiohttp.ClientError, OSError, RuntimeError) as exc:  # RuntimeError: closed
-            failure = self._failure(request, "failed", exc)
+            failure = self._failure(request, "failed", exc, maybe_sent=request.connected)
             outcome = f"failed ({type(exc).__name__})"
         except ResponseError as error:
             _log(request, error.status, started)
@@ -251,6 +259,7 @@ class _Connector(aiohttp.TCPConnector):
                     raise SlotLapsed
             if request.auth is not None:
                 request.auth.apply(req.headers)
+            request.connected = True  # aiohttp writes the request once this returns
         if fresh and protocol is not None:
             self._seen.add(protocol)
             _small_reads(connection.transport)

@@ -7,10 +7,12 @@ account's buckets, ``okxasync:ip:<ip>:<bucket>`` for per-IP ones. Admission is o
 Lua script over every window of the call: drop freed units, then add the call's units
 to all of them if each has room, else add nothing and answer how long each full window
 needs. Settling (the response arrived) lowers the call's scores to ``now + period`` with
-``ZADD XX LT``; a request written after a delay (a new connection) raises them to ``now +
-period + margin`` with ``ZADD XX GT``. Both run in the background. A request written so
-late that its units may have freed (a slow connect) first asks Redis to take them again
-(one script: only if their windows have room, else it is not written). Needs Redis >= 6.2 and the
+``ZADD XX LT``, in the background. A request written after a short delay raises them
+to ``now + period + margin`` with ``ZADD GT``, in the background too. A request on a new
+connection (whose units are held longer) or written late (its units may free before a
+background update lands: a slow connect) first asks Redis in one script, and waits: its
+units are extended, or taken again only if their windows have room, else it is not
+written. Needs Redis >= 6.2 and the
 ``redis`` extra (``pip install "okxasync[redis]"``).
 
 Failures: if Redis cannot be reached (or answers like something that is not Redis)
@@ -67,8 +69,9 @@ end
 return {1}
 """
 
-# KEYS: the call's windows. ARGV: LT (settle: lower) or GT (sent: raise), cost, token,
-# then per window: the span (us) from now after which the units free.
+# KEYS: the call's windows. ARGV: LT (settle: lower) or GT (sent: raise, or add again a
+# unit that freed meanwhile), cost, token, then per window: the span (us) from now after
+# which the units free.
 _MOVE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
@@ -76,7 +79,13 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local how, cost, token = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 for i, key in ipairs(KEYS) do
   local free = now + tonumber(ARGV[3 + i])
-  for u = 1, cost do redis.call('ZADD', key, 'XX', how, free, token .. ':' .. u) end
+  for u = 1, cost do
+    if how == 'GT' then  -- sent: the request went, so it counts even if its unit was gone
+      redis.call('ZADD', key, 'GT', free, token .. ':' .. u)
+    else
+      redis.call('ZADD', key, 'XX', 'LT', free, token .. ':' .. u)
+    end
+  end
   local at, ttl = math.floor(free / 1000) + 1000, redis.call('PTTL', key)
   if how == 'GT' and ttl >= 0 and math.floor(now / 1000) + ttl < at then
     redis.call('PEXPIREAT', key, at)
@@ -85,11 +94,12 @@ end
 return 1
 """
 
-# A request written late (its units may have freed in Redis meanwhile). KEYS: the call's
-# windows. ARGV: cost, token, then per window: count, span (us). Every window still
-# holding the call's units, or with room to take them again, gets them (freeing ``span``
-# from now, or later if already so): 1. Else nothing changes: 0 (the slot lapsed).
-_SENT_LATE = """
+# A request written late or on a new connection (its units may free before a background
+# update would reach Redis). KEYS: the call's windows. ARGV: cost, token, then per
+# window: count, span (us). Every window still holding the call's units, or with room to
+# take them again, gets them (freeing ``span`` from now, or later if already so): 1.
+# Else nothing changes: 0 (the slot lapsed).
+_SENT_CHECKED = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -200,13 +210,14 @@ class RedisLimiter:
         return Full([None if int(w) < 0 else int(w) / _MICROS for w in reply[1:]])
 
     def sent(self, slot: Slot, hold: float = 0.0) -> bool | Awaitable[bool]:
-        """As [`Limiter.sent`][okxasync.Limiter.sent]. While the slot's units still have
-        at least `margin` to live (less than `period` since admission, by this host's
-        clock, which started counting before Redis did), they are extended in the
-        background and the answer is `True` at once. A request written later waits for
-        one script in Redis: its units are extended if they still hold, taken again if
-        they freed and their windows have room; else the slot lapsed (`False`), as it
-        does when Redis cannot be asked.
+        """As [`Limiter.sent`][okxasync.Limiter.sent]. While the slot's units have at
+        least `period / 2 + margin` to live (less than `period / 2` since admission, by
+        this host's clock, which started counting before Redis did), they are extended in
+        the background (added again should they free first) and the answer is `True` at
+        once. A request written later, or on a new connection (`hold`), waits for one
+        script in Redis: its units are extended if they still hold, taken again if they
+        freed and their windows have room; else the slot lapsed (`False`), as it does
+        when Redis cannot be asked.
 
         Args:
             slot: A slot `take` returned.
@@ -216,17 +227,17 @@ class RedisLimiter:
             `True`, or an awaitable of whether the slot still holds.
         """
         since = time.monotonic() - slot.admitted
-        if since >= min(rate.period for _, rate in slot.needs):
+        if hold or since >= min(rate.period for _, rate in slot.needs) / 2:
             # Asked and awaited: an extension in the background could reach Redis after
-            # the units freed (it would then hold nothing).
-            return self._sent_late(slot, hold)
-        # One more round trip only when it matters (a hold, or a request written late):
-        # a small delay since admission is what ``margin`` is there for.
-        if hold or since >= self.margin / 5:
-            self._move("sent", slot, "GT", self.margin + hold)
+            # the units freed and another host took them (both requests would count).
+            return self._sent_checked(slot, hold)
+        # One more round trip only when it matters (a request written late): a small
+        # delay since admission is what ``margin`` is there for.
+        if since >= self.margin / 5:
+            self._move("sent", slot, "GT", self.margin)
         return True
 
-    async def _sent_late(self, slot: Slot, hold: float) -> bool:
+    async def _sent_checked(self, slot: Slot, hold: float) -> bool:
         spans = [round((rate.period + self.margin + hold) * _MICROS) for _, rate in slot.needs]
         args = [
             arg
@@ -234,10 +245,10 @@ class RedisLimiter:
             for arg in (rate.count, span)
         ]
         try:
-            reply = await self._eval(_SENT_LATE, slot, slot.cost, slot.token, *args)
+            reply = await self._eval(_SENT_CHECKED, slot, slot.cost, slot.token, *args)
         except LimiterUnavailableError as exc:
             logger.warning(
-                "rate limiter: a request written late could not be checked (%s); not sent",
+                "rate limiter: a slot could not be confirmed before its request (%s); not sent",
                 type(exc.__cause__).__name__,
             )
             return False

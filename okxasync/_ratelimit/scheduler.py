@@ -40,6 +40,7 @@ overtaken in a window it is waiting on (nor starved by cheaper calls behind it).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections import deque
@@ -167,9 +168,9 @@ class Scheduler:
         must not be written; the caller sends it again with a new slot. An awaitable: a
         shared store is asked that first (a request written late); await the answer."""
         ok = self.limiter.sent(slot, self.hold if fresh else 0.0)
-        if ok is True or ok is False:
+        if ok is True or ok is False or inspect.isawaitable(ok):
             return ok
-        return True if ok is None else ok  # None: a limiter that answers nothing
+        return True  # a limiter that answers None (or anything else but False): holds
 
     async def acquire(
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
+from ratelimit_helpers import slow_localhost
 from server_helpers import CREDENTIALS, envelope, serve
 
 from okxasync import Client, OutcomeUnknownError, Rate, RetryPolicy, Trade, Withdrawal
@@ -154,3 +155,20 @@ async def test_a_confirmed_trade_still_returns_at_once(fake: FakeExchange) -> No
         )
     assert isinstance(trade, Trade) and trade.trade_id
     assert [r.method for r in fake.requests if r.path == TRADE] == ["POST"]
+
+
+async def test_a_withdrawal_timed_out_before_its_connection_opened_is_sent_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The host name takes longer to resolve than the client's timeout: the attempt
+    times out before a connection exists, so the withdrawal provably never left. It is
+    sent again (not reported as of unknown outcome) and executes once."""
+    lookups = slow_localhost(monkeypatch, 1.5, first=1)
+    fake = FakeExchange(seed=0)
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        async with Client(base_url=url, timeout=1.0, **fake.credentials) as client:
+            result = await withdraw(client, "slowdns1")
+    assert result.client_id == "slowdns1" and result.wd_id
+    assert lookups  # the slow one (the retry may find its answer cached)
+    assert [r.status for r in fake.requests if r.method == "POST"] == [200]

@@ -519,3 +519,35 @@ async def test_a_call_cancelled_while_redis_checks_its_late_slot_leaks_nothing(
             session = client._pipeline.transport._sessions.made[False]  # type: ignore[attr-defined]
             assert not session.connector._acquired
     assert fake.requests == []
+
+
+@pytest.mark.redis
+async def test_a_sent_request_counts_even_if_its_unit_was_gone(redis_url: str) -> None:
+    """A request on a new connection (``hold``) waits for Redis to confirm its units
+    first. One written soon after admission is extended in the background; should that
+    update land after the unit left the window (a busy event loop), it adds the unit
+    again: the request went, so it counts."""
+    from redis.asyncio import Redis
+
+    limiter = RedisLimiter(redis_url, account="main")
+    needs = [(FUNDING.claim(), Rate(5, 1.0))]
+    store = Redis.from_url(redis_url)
+    key = "okxasync:main:funding"
+    try:
+        fresh = await limiter.take(needs, 1)
+        assert isinstance(fresh, Slot)
+        answer = limiter.sent(fresh, hold=2.0)
+        assert not isinstance(answer, bool) and await answer is True
+        score = await store.zscore(key, f"{fresh.token}:1")
+        seconds, micros = await store.time()
+        assert score is not None
+        assert 3.0 < score / 1_000_000 - (seconds + micros / 1_000_000) <= 3.05
+        kept = await limiter.take(needs, 1)
+        assert isinstance(kept, Slot)
+        await asyncio.sleep(0.02)  # past margin / 5: the extension is worth a round trip
+        await store.zrem(key, f"{kept.token}:1")  # as if it had left the window first
+        assert limiter.sent(kept) is True
+    finally:
+        await limiter.aclose()  # waits for the background update
+    assert await store.zscore(key, f"{kept.token}:1") is not None
+    await store.aclose()

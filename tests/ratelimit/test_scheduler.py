@@ -353,3 +353,26 @@ async def test_a_slow_connect_with_room_in_the_window_goes_at_once(
     assert not [r for r in caplog.records if "lapsed" in r.getMessage()]
     assert len(accepted(fake, "funding")) == 2 and fake.rejections == 0
     assert_within(fake, "funding", rate)
+
+
+class _Answering(LocalLimiter):
+    """A limiter of the user's whose ``sent`` answers something other than a bool."""
+
+    def __init__(self, answer: object) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
+        super().sent(slot, hold)
+        return self.answer  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("answer", [None, 1, 0, "yes"])
+async def test_a_limiter_answering_sent_with_no_bool_still_holds(answer: object) -> None:
+    """Only ``False`` (or an awaitable of it) stops a request: a limiter written before
+    ``sent`` answered anything (``None``), or answering a truthy or falsy non-bool, is
+    taken as holding, not awaited."""
+    fake = FakeExchange(seed=0)
+    async with fake, client_for(fake, limiter=_Answering(answer)) as client:
+        balances = await client.funding.balances()
+    assert balances and len(fake.requests) == 1
