@@ -254,7 +254,9 @@ class _Connector(aiohttp.TCPConnector):
         if request is not None:
             if request.on_sent is not None:
                 holds = request.on_sent(fresh)
-                if holds is not True and (holds is False or not await _answer(holds, connection)):
+                if holds is False or (
+                    holds is not True and await _answer(holds, connection) is False
+                ):
                     connection.release()  # unused (and still new, for the next request)
                     raise SlotLapsed
             if request.auth is not None:
@@ -267,8 +269,9 @@ class _Connector(aiohttp.TCPConnector):
 
 
 async def _answer(holds: Awaitable[bool], connection: Connection) -> bool:
-    """The awaited answer of ``on_sent`` (a shared limiter asked); if the wait ends in
-    an error or a cancellation, the unused ``connection`` goes back first."""
+    """The awaited answer of ``on_sent`` (a shared limiter asked: only ``False`` stops
+    the request, as when answered at once); if the wait ends in an error or a
+    cancellation, the unused ``connection`` goes back first."""
     try:
         return await holds
     except BaseException:

@@ -7,12 +7,12 @@ account's buckets, ``okxasync:ip:<ip>:<bucket>`` for per-IP ones. Admission is o
 Lua script over every window of the call: drop freed units, then add the call's units
 to all of them if each has room, else add nothing and answer how long each full window
 needs. Settling (the response arrived) lowers the call's scores to ``now + period`` with
-``ZADD XX LT``, in the background. A request written after a short delay raises them
-to ``now + period + margin`` with ``ZADD GT``, in the background too. A request on a new
-connection (whose units are held longer) or written late (its units may free before a
-background update lands: a slow connect) first asks Redis in one script, and waits: its
-units are extended, or taken again only if their windows have room, else it is not
-written. Needs Redis >= 6.2 and the
+``ZADD XX LT``, in the background. A request written after a short delay (a new
+connection) raises them to ``now + period + margin (+ hold)`` with ``ZADD GT``, in the
+background too. A request written late (half a period after admission or more: its units
+may free before a background update lands, e.g. behind a slow connect) first asks Redis
+in one script, and waits: its units are extended, or taken again only if their windows
+have room, else it is not written. Needs Redis >= 6.2 and the
 ``redis`` extra (``pip install "okxasync[redis]"``).
 
 Failures: if Redis cannot be reached (or answers like something that is not Redis)
@@ -87,7 +87,7 @@ for i, key in ipairs(KEYS) do
     end
   end
   local at, ttl = math.floor(free / 1000) + 1000, redis.call('PTTL', key)
-  if how == 'GT' and ttl >= 0 and math.floor(now / 1000) + ttl < at then
+  if how == 'GT' and (ttl < 0 or math.floor(now / 1000) + ttl < at) then
     redis.call('PEXPIREAT', key, at)
   end
 end
@@ -214,10 +214,10 @@ class RedisLimiter:
         least `period / 2 + margin` to live (less than `period / 2` since admission, by
         this host's clock, which started counting before Redis did), they are extended in
         the background (added again should they free first) and the answer is `True` at
-        once. A request written later, or on a new connection (`hold`), waits for one
-        script in Redis: its units are extended if they still hold, taken again if they
-        freed and their windows have room; else the slot lapsed (`False`), as it does
-        when Redis cannot be asked.
+        once: a request is never delayed by Redis then. A request written later waits
+        for one script in Redis: its units are extended if they still hold, taken again
+        if they freed and their windows have room; else the slot lapsed (`False`), as it
+        does when Redis cannot be asked.
 
         Args:
             slot: A slot `take` returned.
@@ -227,14 +227,14 @@ class RedisLimiter:
             `True`, or an awaitable of whether the slot still holds.
         """
         since = time.monotonic() - slot.admitted
-        if hold or since >= min(rate.period for _, rate in slot.needs) / 2:
+        if since >= min(rate.period for _, rate in slot.needs) / 2:
             # Asked and awaited: an extension in the background could reach Redis after
             # the units freed and another host took them (both requests would count).
             return self._sent_checked(slot, hold)
-        # One more round trip only when it matters (a request written late): a small
-        # delay since admission is what ``margin`` is there for.
-        if since >= self.margin / 5:
-            self._move("sent", slot, "GT", self.margin)
+        # One more round trip only when it matters (a hold, or a request written late):
+        # a small delay since admission is what ``margin`` is there for.
+        if hold or since >= self.margin / 5:
+            self._move("sent", slot, "GT", self.margin + hold)
         return True
 
     async def _sent_checked(self, slot: Slot, hold: float) -> bool:

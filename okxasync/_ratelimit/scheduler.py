@@ -169,7 +169,7 @@ class Scheduler:
         shared store is asked that first (a request written late); await the answer."""
         ok = self.limiter.sent(slot, self.hold if fresh else 0.0)
         if ok is True or ok is False or inspect.isawaitable(ok):
-            return ok
+            return ok  # an awaitable is awaited by the connector: only False stops it
         return True  # a limiter that answers None (or anything else but False): holds
 
     async def acquire(

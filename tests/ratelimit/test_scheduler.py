@@ -367,12 +367,38 @@ class _Answering(LocalLimiter):
         return self.answer  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("answer", [None, 1, 0, "yes"])
-async def test_a_limiter_answering_sent_with_no_bool_still_holds(answer: object) -> None:
-    """Only ``False`` (or an awaitable of it) stops a request: a limiter written before
-    ``sent`` answered anything (``None``), or answering a truthy or falsy non-bool, is
-    taken as holding, not awaited."""
+class _AnsweringLater(_Answering):
+    """The same answer, from a coroutine (as a shared store's limiter gives it)."""
+
+    def sent(self, slot: Slot, hold: float = 0.0) -> bool:
+        answer = super().sent(slot, hold)
+
+        async def later() -> object:
+            await asyncio.sleep(0)
+            return answer
+
+        return later()  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("answer", [None, 1, 0, "yes", True])
+@pytest.mark.parametrize("limiter", [_Answering, _AnsweringLater])
+async def test_a_limiter_answering_sent_with_no_bool_still_holds(
+    answer: object, limiter: type[_Answering]
+) -> None:
+    """Only ``False`` stops a request, answered at once or awaited: a limiter written
+    before ``sent`` answered anything (``None``), or answering a truthy or falsy
+    non-bool, is taken as holding (and only an awaitable is awaited)."""
     fake = FakeExchange(seed=0)
-    async with fake, client_for(fake, limiter=_Answering(answer)) as client:
+    async with fake, client_for(fake, limiter=limiter(answer)) as client:
         balances = await client.funding.balances()
     assert balances and len(fake.requests) == 1
+
+
+async def test_a_limiter_answering_false_later_stops_the_request() -> None:
+    """An awaited ``False`` stops the request as an immediate one does: never written,
+    retried with new slots, then reported as never sent."""
+    fake = FakeExchange(seed=0)
+    async with fake, client_for(fake, limiter=_AnsweringLater(False)) as client:
+        with pytest.raises(TransportError, match="slot lapsed") as raised:
+            await client.funding.balances()
+    assert raised.value.maybe_sent is False and fake.requests == []
