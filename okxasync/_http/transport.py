@@ -292,13 +292,15 @@ def ws_connector() -> aiohttp.TCPConnector:
 
 
 @contextlib.contextmanager
-def sending(on_sent: OnSent) -> Iterator[None]:
+def sending(on_sent: OnSent) -> Iterator[Request]:
     """Around a WebSocket connect on a :func:`ws_connector` session: ``on_sent(True)``
     (a new connection) is called once it is open, before the upgrade request is written;
-    ``False`` from it stops the request there (:class:`SlotLapsed` is raised)."""
-    token = _SENDING.set(Request("GET", "", "", on_sent=on_sent))
+    ``False`` from it stops the request there (:class:`SlotLapsed` is raised). Yields the
+    request, whose ``connected`` tells whether the upgrade may have been written."""
+    request = Request("GET", "", "", on_sent=on_sent)
+    token = _SENDING.set(request)
     try:
-        yield
+        yield request
     finally:
         _SENDING.reset(token)
 

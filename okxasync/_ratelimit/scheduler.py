@@ -23,11 +23,13 @@ they free
   ``period + margin`` after the attempt failed.
 
 A slot is spent once admitted: a request that then fails to send still counts (the server
-may have seen it); a call cancelled before it was admitted takes nothing. With the local
-limiter, a request is written only while its slot holds its units: one whose connection
-took longer to open than ``period + margin`` takes its units again when it is written,
-or, if its windows are full by then, is not written at all and goes again with a new
-slot (``RedisLimiter`` does not do this yet).
+may have seen it), unless it provably never left (no connection could be opened, or it
+was stopped as below): then its units go back at once. A call cancelled before it was
+admitted takes nothing. A request is written only while its slot holds its units: one
+whose connection took longer to open than its units last unsent takes them again when it
+is written, or, if its windows are full by then, is not written at all and goes again
+with a new slot (``RedisLimiter`` asks Redis this, and the request waits for the answer,
+from half a period after admission).
 
 Order. Waiting calls are considered in :class:`Priority` order, FIFO within a priority.
 A call takes its slot as soon as **every** window it needs has room; it never holds one
@@ -47,7 +49,13 @@ from collections import deque
 from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 
-from .._errors import APIError, LimiterUnavailableError, RateLimitError, ResponseError
+from .._errors import (
+    APIError,
+    LimiterUnavailableError,
+    RateLimitError,
+    ResponseError,
+    TransportError,
+)
 from .local import Full, Limiter, LocalLimiter, Need, Slot
 from .local import _Lane as _LocalLane
 from .rules import Claim, Priority, Rate
@@ -148,7 +156,8 @@ class Scheduler:
         """The attempt holding ``slot`` ended, with ``error`` (``None``: an answer was
         decoded). An answer (even an error, a rejection counted as such) frees the units
         ``period`` after now; no answer (failed, cancelled: the server may have the
-        request) after ``period + margin``."""
+        request) after ``period + margin``; a request that provably never left
+        (``TransportError`` with ``maybe_sent`` false) gives them back now."""
         if error is None:
             self._settle(slot, answered=True)
         elif isinstance(error, RateLimitError):
@@ -156,6 +165,11 @@ class Scheduler:
             self._settle(slot, answered=True)
         elif isinstance(error, (APIError, ResponseError)):
             self._settle(slot, answered=True)
+        elif isinstance(error, TransportError) and not error.maybe_sent:
+            # Provably never written (no connection, a lapsed slot): nothing to count.
+            self.limiter.release(slot)
+            if self._pump is not None:
+                self._poke()
         else:
             self._settle(slot, answered=False)
 

@@ -20,7 +20,7 @@ import anyio
 
 from .._errors import OkxError, RateLimitError, TransportError
 from .._http.signing import Credentials
-from .._http.transport import OnSent, SlotLapsed, sending
+from .._http.transport import OnSent, Request, SlotLapsed, sending
 from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
 from .timing import WatchTiming
 
@@ -68,8 +68,9 @@ class Connection:
         lapsed, the request is not written). Raises :class:`RateLimitError` when the
         server answers the upgrade HTTP 429 (the connection limit), else
         :class:`TransportError`."""
+        request = None
         try:
-            with anyio.fail_after(timing.login_timeout), sending(on_sent):
+            with anyio.fail_after(timing.login_timeout), sending(on_sent) as request:
                 ws = await session.ws_connect(
                     url,
                     autoping=True,
@@ -78,7 +79,9 @@ class Connection:
                     max_msg_size=4 * 1024 * 1024,
                 )
         except TimeoutError:
-            raise TransportError("WebSocket connect timed out", maybe_sent=False) from None
+            raise TransportError(
+                "WebSocket connect timed out", maybe_sent=_written(request)
+            ) from None
         except SlotLapsed:
             raise TransportError(
                 "WebSocket connect not sent: its rate-limit slot lapsed while the connection"
@@ -93,7 +96,8 @@ class Connection:
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise TransportError(
-                f"WebSocket connect failed: {type(exc).__name__}: {exc}", maybe_sent=False
+                f"WebSocket connect failed: {type(exc).__name__}: {exc}",
+                maybe_sent=_written(request),
             ) from None
         return cls(cast("_Socket", ws), timing)
 
@@ -219,3 +223,9 @@ _ENDED = frozenset(
         aiohttp.WSMsgType.ERROR,
     }
 )
+
+
+def _written(request: Request | None) -> bool:
+    """Whether a failed connect's upgrade request may have reached the server: once its
+    connection was handed over to write it (then its rate-limit unit stays counted)."""
+    return request is None or request.connected

@@ -155,27 +155,58 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextlib.asynccontextmanager
+async def hanging_up() -> AsyncIterator[str]:
+    """A server that reads each request and closes the connection without answering:
+    the request reached it, the client never learns what became of it."""
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
 async def test_a_slot_spent_on_a_failed_send_still_counts() -> None:
+    """Sends that reached a server that never answered keep their slots for ``period +
+    margin``; sends that never left (nothing listens on the port) give them back."""
     rate = Rate(2, 0.5)
-    limiter = LocalLimiter(margin=0.2)  # one budget for both clients below
+    limiter = LocalLimiter(margin=0.2)  # one budget for the clients below
     options: dict[str, object] = {"rate_limits": {"funding": rate}, "limiter": limiter}
-    async with FakeExchange(seed=0, rate_limits={"funding": rate}) as fake:
-        dead = Client(
-            base_url=f"http://127.0.0.1:{closed_port()}",
-            **fake.credentials,
-            retry=RetryPolicy(attempts=1),
-            **options,  # type: ignore[arg-type]
-        )
+    async with FakeExchange(seed=0, rate_limits={"funding": rate}) as fake, hanging_up() as url:
+
+        def failing(base_url: str) -> Client:
+            return Client(
+                base_url=base_url,
+                **fake.credentials,
+                retry=RetryPolicy(attempts=1),
+                rate_limits={"funding": rate},
+                limiter=limiter,
+            )
+
+        gone = failing(f"http://127.0.0.1:{closed_port()}")
+        for _ in range(2):
+            with pytest.raises(TransportError) as refused:
+                await gone.funding.balances()
+            assert refused.value.maybe_sent is False
+        await gone.aclose()
+        mute = failing(url)
         started = time.monotonic()
         for _ in range(2):
-            with pytest.raises(TransportError):
-                await dead.funding.balances()
+            with pytest.raises(TransportError) as lost:
+                await mute.funding.balances()
+            assert lost.value.maybe_sent is True
+        # The refused sends had given their units back: no wait for the window.
+        assert time.monotonic() - started < rate.period
+        await mute.aclose()
         async with client_for(fake, **options) as live:
             await live.funding.balances()
-        await dead.aclose()
-    # The failed sends got no response, so their slots free only after period + margin.
+    # The lost sends got no response, so their slots free only after period + margin.
     assert accepted(fake, "funding")[0].arrival - started >= rate.period + 0.2
-    assert dead.rate_limit_stats()["funding"].sent == 2
+    assert gone.rate_limit_stats()["funding"].sent == 2
+    assert mute.rate_limit_stats()["funding"].sent == 2
 
 
 async def test_server_rejection_is_retried_after_the_window() -> None:
@@ -402,3 +433,33 @@ async def test_a_limiter_answering_false_later_stops_the_request() -> None:
         with pytest.raises(TransportError, match="slot lapsed") as raised:
             await client.funding.balances()
     assert raised.value.maybe_sent is False and fake.requests == []
+
+
+async def test_a_request_that_never_left_gives_its_slot_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first lookup of the host fails (no connection, so nothing reached the
+    server): the call's unit goes back at once, and the retry does not wait out the
+    window (here 1 per 3 s) for a request the server never saw."""
+    real_getaddrinfo = socket.getaddrinfo
+    failed: list[str] = []
+
+    def first_fails(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost" and not failed:
+            failed.append(host)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", first_fails)
+    rate = Rate(1, 3.0)
+    fake = FakeExchange(seed=0, rate_limits={"funding": rate})
+    async with fake:
+        url = fake.url.replace("127.0.0.1", "localhost")
+        async with Client(base_url=url, rate_limits={"funding": rate}, **fake.credentials) as c:
+            started = time.monotonic()
+            await c.funding.balances()
+            took = time.monotonic() - started
+            stats = c.rate_limit_stats()["funding"]
+    assert failed and len(fake.requests) == 1 and fake.rejections == 0
+    assert stats.sent == 2  # both attempts were admitted
+    assert took < 2.0  # the retry's backoff (at most 0.2 s), not the 3 s window
