@@ -52,6 +52,7 @@ __all__ = [
     "Exchange",
     "OnSent",
     "Request",
+    "SentAgain",
     "SlotLapsed",
     "Transport",
     "bare_path",
@@ -178,8 +179,11 @@ class AiohttpTransport:
                     body = await _read(response, self.max_body)
                 exchange = Exchange(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            # The connection was never established: nothing reached the server.
-            failure = self._failure(request, "could not connect", exc, maybe_sent=False)
+            # The connection was never established: nothing reached the server (unless
+            # an earlier connection of this request was handed over: not while aiohttp
+            # neither resends nor follows redirects here, but that is its private switch).
+            what = "could not connect"
+            failure = self._failure(request, what, exc, maybe_sent=request.connected)
             outcome = f"not connected ({type(exc).__name__})"
         except SlotLapsed:
             what = "not sent: its rate-limit slot lapsed while the connection was opened"
@@ -247,10 +251,12 @@ class _Connector(aiohttp.TCPConnector):
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
     ) -> Connection:
+        request = _SENDING.get()
+        if request is not None and request.connected:
+            raise SentAgain  # before a connection is taken
         connection = await super().connect(req, traces, timeout)
         protocol = connection.protocol
         fresh = protocol not in self._seen
-        request = _SENDING.get()
         if request is not None:
             if request.on_sent is not None:
                 holds = request.on_sent(fresh)
@@ -277,6 +283,16 @@ async def _answer(holds: Awaitable[bool], connection: Connection) -> bool:
     except BaseException:
         connection.release()
         raise
+
+
+class SentAgain(aiohttp.ClientError):
+    """aiohttp was about to send a request a second time under its one rate-limit slot:
+    it follows a redirect of a WebSocket connect by itself (there is no switch for it).
+    Refused before a connection is taken; reported as a failure that may have reached
+    the server (the first request was written)."""
+
+    def __init__(self) -> None:
+        super().__init__("a redirect would send the request again under the same slot")
 
 
 class SlotLapsed(Exception):

@@ -29,7 +29,9 @@ class RateLimitStats:
         wait_max: The longest such wait, in seconds.
         waiting: Callers queued now.
         peak: The most units this client admitted within one `period` (for a keyed
-            bucket: in one key's window).
+            bucket: in one key's window), counting the units given back by requests
+            that never left (no connection could be opened): it can then exceed the
+            rate, though the server saw fewer.
         keys: The same per key of a keyed bucket (`"BTC"`, `"BTC/USDT"`), for the most
             recently used 1,000 keys.
     """

@@ -8,7 +8,9 @@ import dataclasses
 
 import anyio
 import pytest
+from aiohttp import web
 from ratelimit_helpers import slow_localhost
+from server_helpers import serve
 from ws_helpers import BUSY, FAST, RATES, AnyStream, consuming, exchange, opened, until
 
 import okxasync
@@ -311,3 +313,32 @@ async def test_a_connect_answered_429_counts_as_a_rejection(
     assert sum(rejected) == fake.limits.rejections["ws-connect"]
     assert "ws-connect: the server answered rate-limited" in caplog.text
     assert "OKX API error (HTTP 429): WebSocket connect: Too Many Requests" in caplog.text
+
+
+async def test_a_redirected_connect_is_not_followed_under_the_same_slot() -> None:
+    """aiohttp follows a redirect of a WebSocket connect by itself (it has no switch for
+    it): that would be a second upgrade request under one rate-limit slot. The second
+    request is refused before it takes a connection; every upgrade that reaches a
+    server was admitted by the limiter."""
+    async with FakeExchange(seed=0, rate_limits=RATES, activity=BUSY) as fake:
+
+        async def moved(request: web.Request) -> web.StreamResponse:
+            raise web.HTTPFound(fake.url + "/ws/v5/business")  # aiohttp follows http(s)
+
+        async with (
+            serve(moved) as (url, seen),
+            okxasync.Client(
+                base_url=fake.url,
+                rate_limits=RATES,
+                ws_url=url.replace("http://", "ws://") + "/ws/v5/business",
+                watch_timing=FAST,
+                **fake.credentials,
+            ) as client,
+        ):
+            stream = client.funding.watch_deposits()
+            async with consuming(stream):
+                await until(lambda: len(seen.requests) >= 3)
+                admitted = client.rate_limit_stats()["ws-connect"].sent
+        assert len(seen.requests) >= 3 and stream.stats.connects == 0
+        assert fake.ws.stats["connections"] == 0  # the redirect's target: never reached
+        assert len(seen.requests) <= admitted
