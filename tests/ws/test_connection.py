@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -187,6 +188,20 @@ async def test_refused_connection_attempts_back_off_and_never_end_the_stream() -
         assert fake.ws.stats["connections"] == stream.stats.connects  # refused: no socket
 
 
+@contextlib.asynccontextmanager
+async def all_connected(clients: list[okxasync.Client]) -> AsyncIterator[list[AnyStream]]:
+    """Each client (opened here) consumes a deposit stream, all opened at once; yields
+    the streams once every one has connected."""
+    streams: list[AnyStream] = [c.funding.watch_deposits() for c in clients]
+    async with contextlib.AsyncExitStack() as stack:
+        for c in clients:
+            await stack.enter_async_context(c)
+        for s in streams:
+            await stack.enter_async_context(consuming(s))
+        await until(lambda: all(s.stats.connects >= 1 for s in streams))
+        yield streams
+
+
 async def test_clients_sharing_a_limiter_share_its_connection_window() -> None:
     """The connection limit is per IP: two clients given one limiter open their
     connections through its one `ws-connect` window (here 1 per 0.5 s, both at once),
@@ -205,13 +220,7 @@ async def test_clients_sharing_a_limiter_share_its_connection_window() -> None:
             )
             for _ in range(3)
         ]
-        streams = [c.funding.watch_deposits() for c in clients]
-        async with contextlib.AsyncExitStack() as stack:
-            for c in clients:
-                await stack.enter_async_context(c)
-            for s in streams:
-                await stack.enter_async_context(consuming(s))
-            await until(lambda: all(s.stats.connects >= 1 for s in streams))
+        async with all_connected(clients) as streams:
             assert all(s.stats.connects == 1 for s in streams)
             stats = [c.rate_limit_stats()["ws-connect"] for c in clients]
     assert fake.limits.rejections["ws-connect"] == 0
@@ -301,13 +310,7 @@ async def test_a_connect_answered_429_counts_as_a_rejection(
             )
             for _ in range(2)
         ]
-        streams = [c.funding.watch_deposits() for c in clients]
-        async with contextlib.AsyncExitStack() as stack:
-            for c in clients:
-                await stack.enter_async_context(c)
-            for s in streams:
-                await stack.enter_async_context(consuming(s))
-            await until(lambda: all(s.stats.connects >= 1 for s in streams))
+        async with all_connected(clients):
             rejected = [c.rate_limit_stats()["ws-connect"].rejected for c in clients]
     assert fake.limits.rejections["ws-connect"] >= 1
     assert sum(rejected) == fake.limits.rejections["ws-connect"]
