@@ -25,10 +25,11 @@ from .._errors import APIError, OkxError, ResponseError
 from .._ratelimit import Priority, Scheduler
 from .._ratelimit.rules import Claim
 from .clock import ServerClock
+from .connector import Request
 from .decode import decode
 from .retry import RetryPolicy, clock_rejected, retry_after
 from .signing import Credentials
-from .transport import Request, Transport
+from .transport import Transport
 
 __all__ = ["Pipeline"]
 

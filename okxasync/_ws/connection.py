@@ -19,8 +19,8 @@ import aiohttp
 import anyio
 
 from .._errors import OkxError, RateLimitError, TransportError
+from .._http.connector import OnSent, Request, SlotLapsed, sending
 from .._http.signing import Credentials
-from .._http.transport import OnSent, Request, SlotLapsed, sending
 from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
 from .timing import WatchTiming
 

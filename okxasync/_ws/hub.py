@@ -36,8 +36,8 @@ import anyio
 import anyio.abc
 
 from .._errors import OkxError, TransportError
+from .._http.connector import ws_connector
 from .._http.signing import Credentials
-from .._http.transport import ws_connector
 from .._ratelimit import Scheduler
 from .._ratelimit.rules import WS_CONNECT
 from .connection import Connection, LoginRefused

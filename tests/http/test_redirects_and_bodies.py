@@ -12,7 +12,7 @@ from aiohttp import web
 from server_helpers import CREDENTIALS, envelope, serve
 
 from okxasync import APIError, Client, OutcomeUnknownError, ResponseError, RetryPolicy
-from okxasync._http.transport import READ_SIZE
+from okxasync._http.connector import READ_SIZE
 
 FAST = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.02, lookups=2, lookup_interval=0.01)
 BALANCES = "/api/v5/asset/balances"
