@@ -94,11 +94,11 @@ end
 return 1
 """
 
-# A request written late or on a new connection (its units may free before a background
-# update would reach Redis). KEYS: the call's windows. ARGV: cost, token, then per
-# window: count, span (us). Every window still holding the call's units, or with room to
-# take them again, gets them (freeing ``span`` from now, or later if already so): 1.
-# Else nothing changes: 0 (the slot lapsed).
+# A request written late, half a period or more after admission (its units may free
+# before a background update would reach Redis). KEYS: the call's windows. ARGV: cost,
+# token, then per window: count, span (us). Every window still holding the call's units,
+# or with room to take them again, gets them (freeing ``span`` from now, or later if
+# already so): 1. Else nothing changes: 0 (the slot lapsed).
 _SENT_CHECKED = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
