@@ -78,7 +78,8 @@ class Request(msgspec.Struct):
     connected: bool = False  # set by the connector as it hands the connection over
 
 
-#: The request being sent by the current task, for :class:`Connector` (set by :func:`sending`).
+#: The request being sent by the current task, for :class:`Connector` (set by the REST
+#: transport around each exchange, and by :func:`sending` around a WebSocket connect).
 SENDING: contextvars.ContextVar[Request | None] = contextvars.ContextVar(
     "okxasync_sending", default=None
 )
