@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from .._errors import LimiterUnavailableError, ValidationError
 from .local import Full, Need, Slot
-from .rules import DEFAULT_MARGIN, Claim, check_margin
+from .rules import DEFAULT_MARGIN, Claim, Rate, check_margin
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -198,12 +198,7 @@ class RedisLimiter:
             raise
 
     async def _take(self, slot: Slot) -> Slot | Full:
-        spans = [round((rate.period + self.margin) * _MICROS) for _, rate in slot.needs]
-        args = [
-            arg
-            for (_, rate), span in zip(slot.needs, spans, strict=True)
-            for arg in (rate.count, span)
-        ]
+        args = _counts_and_spans(slot, self.margin)
         reply = await self._eval(_TAKE, slot, slot.cost, slot.token, *args)
         if int(reply[0]) == 1:
             return slot
@@ -238,12 +233,7 @@ class RedisLimiter:
         return True
 
     async def _sent_checked(self, slot: Slot, hold: float) -> bool:
-        spans = [round((rate.period + self.margin + hold) * _MICROS) for _, rate in slot.needs]
-        args = [
-            arg
-            for (_, rate), span in zip(slot.needs, spans, strict=True)
-            for arg in (rate.count, span)
-        ]
+        args = _counts_and_spans(slot, self.margin + hold)
         try:
             reply = await self._eval(_SENT_CHECKED, slot, slot.cost, slot.token, *args)
         except LimiterUnavailableError as exc:
@@ -266,7 +256,7 @@ class RedisLimiter:
     def _move(self, what: str, slot: Slot, how: str, extra: float) -> None:
         """Set the slot's units to free ``period + extra`` from now on the server's
         clock, if that is later (``GT``) or earlier (``LT``) than now set."""
-        spans = [round((rate.period + extra) * _MICROS) for _, rate in slot.needs]
+        spans = [_span(rate, extra) for _, rate in slot.needs]
         self._background(what, self._eval(_MOVE, slot, how, slot.cost, slot.token, *spans), slot)
 
     def release(self, slot: Slot) -> None:
@@ -357,6 +347,16 @@ class RedisLimiter:
         slot = call.result()
         if isinstance(slot, Slot):
             self.release(slot)
+
+
+def _span(rate: Rate, extra: float) -> int:
+    """``period + extra`` seconds in microseconds (the scripts' unit)."""
+    return round((rate.period + extra) * _MICROS)
+
+
+def _counts_and_spans(slot: Slot, extra: float) -> list[int]:
+    """Per window of ``slot``: its count, then ``period + extra`` in microseconds."""
+    return [arg for _, rate in slot.needs for arg in (rate.count, _span(rate, extra))]
 
 
 def _require_redis() -> None:
