@@ -43,7 +43,7 @@ __all__ = [
     "SentAgain",
     "SlotLapsed",
     "sending",
-    "ws_connector",
+    "session",
 ]
 
 
@@ -152,15 +152,24 @@ class SlotLapsed(Exception):
     request was never sent)."""
 
 
-def ws_connector() -> aiohttp.TCPConnector:
-    """The connector of a WebSocket session: it calls the ``on_sent`` given to
-    :func:`sending` just before the upgrade request is written, as for a REST request."""
-    return Connector(force_close=False)
+def session(*, force_close: bool = False, **options: Any) -> aiohttp.ClientSession:
+    """An aiohttp session over a :class:`Connector` (``options`` as for
+    ``aiohttp.ClientSession``), for REST requests and WebSocket connects alike.
+
+    aiohttp silently sends a request again when its connection turns out closed (a
+    kept-alive one, or one the server dropped after reading the request): under the same
+    rate-limit slot, bypassing the scheduler. That is turned off here; the pipeline's
+    retry loop, or the WebSocket hub, sends it again with a new slot. (No public switch
+    exists; aiohttp's test client sets the same attribute.)
+    """
+    made = aiohttp.ClientSession(connector=Connector(force_close=force_close), **options)
+    made._retry_connection = False
+    return made
 
 
 @contextlib.contextmanager
 def sending(on_sent: OnSent) -> Iterator[Request]:
-    """Around a WebSocket connect on a :func:`ws_connector` session: ``on_sent(True)``
+    """Around a WebSocket connect on a :func:`session`: ``on_sent(True)``
     (a new connection) is called once it is open, before the upgrade request is written;
     ``False`` from it stops the request there (:class:`SlotLapsed` is raised). Yields the
     request, whose ``connected`` tells whether the upgrade may have been written."""

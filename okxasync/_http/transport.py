@@ -42,7 +42,8 @@ from aiohttp import ClientResponse
 from yarl import URL
 
 from .._errors import OkxError, ResponseError, TransportError, printable
-from .connector import SENDING, Connector, Request, SlotLapsed
+from .connector import SENDING, Request, SlotLapsed
+from .connector import session as connector_session
 
 __all__ = ["DEFAULT_MAX_BODY", "AiohttpTransport", "Exchange", "Transport", "bare_path"]
 
@@ -210,16 +211,11 @@ class _LoopSessions:
     def get(self, fresh: bool) -> aiohttp.ClientSession:
         session = self.made.get(fresh)
         if session is None:
-            session = aiohttp.ClientSession(
-                connector=Connector(force_close=fresh),
+            session = connector_session(
+                force_close=fresh,
                 headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
             )
-            # aiohttp silently resends a GET once when a kept-alive connection turns out
-            # closed; that resend would bypass the rate-limit scheduler, so the pipeline's
-            # retry loop handles it instead. (No public switch exists; aiohttp's test client
-            # sets the same attribute.)
-            session._retry_connection = False
             self.made[fresh] = session
         return session
 

@@ -63,7 +63,7 @@ class Connection:
         timing: WatchTiming,
         on_sent: OnSent,
     ) -> Connection:
-        """Connect to ``url`` with a session of :func:`ws_connector`, which calls
+        """Connect to ``url`` with a session of ``_http.connector.session()``, which calls
         ``on_sent`` before the upgrade request is written (``False``: its rate-limit slot
         lapsed, the request is not written). Raises :class:`RateLimitError` when the
         server answers the upgrade HTTP 429 (the connection limit), else

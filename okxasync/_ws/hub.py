@@ -36,7 +36,7 @@ import anyio
 import anyio.abc
 
 from .._errors import OkxError, TransportError
-from .._http.connector import ws_connector
+from .._http.connector import session as connector_session
 from .._http.signing import Credentials
 from .._ratelimit import Scheduler
 from .._ratelimit.rules import WS_CONNECT
@@ -174,11 +174,9 @@ class Hub:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(connector=ws_connector())
-            # aiohttp resends a request at once, under the same slot, when the server
-            # drops the connection after reading it: not for a connect, which must pass
-            # the limiter again (as the REST sessions do; no public switch exists).
-            self._session._retry_connection = False
+            # The REST connector: the slot is told as the upgrade is written, and a
+            # connect the server cut is not sent again under the same slot.
+            self._session = connector_session()
         return self._session
 
     async def _establish(self) -> Connection:
