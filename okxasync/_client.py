@@ -52,8 +52,8 @@ class Client:
         retry: How reads are retried and ambiguous withdrawals and trades are looked up
             (default: `RetryPolicy()`).
         clock_sync: Seconds between proactive clock syncs (before the first signed request
-            and whenever the last sync is older); by default the client syncs only when the
-            server refuses a timestamp.
+            and whenever the last sync is older; a failed one is logged and the call goes
+            on); by default the client syncs only when the server refuses a timestamp.
         max_response_bytes: The largest response body read (default 16 MiB; a compressed
             body counts decompressed); a larger one raises
             [`ResponseError`][okxasync.ResponseError].

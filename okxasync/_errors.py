@@ -74,8 +74,9 @@ class APIError(OkxError):
 
 class RateLimitError(APIError):
     """Code 50011 or 58102, or HTTP 429 whatever the body, after the client's own retries
-    were spent. The server did not execute the request. ``code`` is ``""`` when the 429
-    answer carried no envelope."""
+    were spent. The server did not execute the request (except, perhaps, on an HTTP 429
+    whose envelope says "busy", 50013, or success, ``0``: a withdrawal or trade answered
+    so is looked up instead). ``code`` is ``""`` when the 429 answer carried no envelope."""
 
 
 class AuthenticationError(APIError):

@@ -86,7 +86,7 @@ class Pipeline:
         started = time.monotonic()
         clock = self.clock
         if endpoint.signed and clock.sync_every is not None and clock.due():
-            await clock.sync_if_due(self.server_time_ms)
+            await self._sync_before(endpoint)
         resyncs = 0  # the one re-signed try after a clock sync is not a retry
         for attempt in itertools.count(1):
             signed_at = time.monotonic()
@@ -104,6 +104,15 @@ class Pipeline:
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _sync_before(self, endpoint: Endpoint[R]) -> None:
+        """The proactive clock sync: a failure is logged, and the call goes on with the
+        offset known (were it off, the refusal would sync again). So a withdrawal is never
+        failed, nor its outcome called unknown, by a request it did not send."""
+        try:
+            await self.clock.sync_if_due(self.server_time_ms)
+        except OkxError as error:
+            logger.warning("clock sync before %s failed: %s", endpoint.path, error)
 
     async def _resync(self, error: OkxError, since: float) -> None:
         """Sync the clock after ``error`` refused a timestamp; raise ``error`` if that fails."""

@@ -10,7 +10,8 @@ through the normal pipeline (rate-limit scheduler and read retries included):
 
 * found, and it matches the request: that record is the result, as if answered;
 * found, but with other details: the id belongs to an earlier operation, so this one
-  was most likely refused as a duplicate; :class:`OutcomeUnknownError` says so;
+  was most likely refused as a duplicate; :class:`OutcomeUnknownError` says so
+  (:func:`mismatch`);
 * not found after ``RetryPolicy.lookups`` lookups ``lookup_interval`` seconds apart, or the
   lookups themselves fail: :class:`OutcomeUnknownError` carrying the client id.
 
@@ -19,6 +20,11 @@ the server and execute later, so the client reports the outcome as unknown rathe
 guessing. A definite refusal (an error code with HTTP < 500, a rate-limit or
 authentication rejection, a connection that could not be opened) is raised as is.
 
+A refusal that says the client id was used before (a duplicate) is definite too, but the
+earlier operation may be this one, made by an earlier call whose answer was lost: the id
+is looked up once (:func:`refused_as_duplicate`). The recorded operation is the answer
+when its details match the request; otherwise the refusal is raised. So calling again
+with the same id and the same details is safe, and returns what the first call made.
 """
 
 from __future__ import annotations
@@ -28,10 +34,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from .._errors import OkxError, OutcomeUnknownError, ResponseError
+from .._errors import APIError, OkxError, OutcomeUnknownError, ResponseError
 from .retry import RetryPolicy, may_have_executed
 
-__all__ = ["exactly_once", "mismatch"]
+__all__ = ["Mismatch", "exactly_once", "mismatch", "refused_as_duplicate"]
 
 logger = logging.getLogger("okxasync")
 R = TypeVar("R")
@@ -97,9 +103,26 @@ async def _look_up(
     raise OutcomeUnknownError(message, client_id) from ambiguous
 
 
-def mismatch(what: str, client_id: str, found: str) -> OutcomeUnknownError:
+async def refused_as_duplicate(refusal: APIError, find: Callable[[], Awaitable[R | None]]) -> R:
+    """The answer to a request ``refusal`` turned down because its client id was used
+    before: the operation ``find()`` finds under the id if it is this request's (an earlier
+    call made it), else ``refusal`` itself, raised. A failing lookup raises its error."""
+    try:
+        found = await find()
+    except Mismatch:  # the id is another operation's: this request was refused
+        raise refusal from None
+    if found is None:
+        raise refusal
+    return found
+
+
+class Mismatch(OutcomeUnknownError):
+    """A lookup by client id found an operation with other details (see :func:`mismatch`)."""
+
+
+def mismatch(what: str, client_id: str, found: str) -> Mismatch:
     """The error for a lookup that found an operation with other details under the id."""
-    return OutcomeUnknownError(
+    return Mismatch(
         f"{what}: the client id belongs to an earlier {what} ({found}) with other details;"
         " this one was most likely refused as a duplicate",
         client_id,

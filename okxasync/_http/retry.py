@@ -5,7 +5,9 @@ returns the seconds to wait before the next one, or ``None`` to give up:
 
 * a rate-limit rejection (HTTP 429 whatever its body, code 50011, funding's 58102) was
   not executed by the server, so it is retried for every endpoint, POST included, after
-  ``Retry-After`` (seconds or an HTTP date) or else one rate-limit window;
+  ``Retry-After`` (seconds or an HTTP date) or else one rate-limit window; but an HTTP
+  429 whose envelope says "busy" or success may have been executed: a withdrawal or trade
+  answered so is reconciled, not resent;
 * a ``Retry-After`` longer than ``max_retry_after`` is not waited out: the error is raised
   at once, carrying ``retry_after``;
 * a connection that could not be opened sent nothing, so it is retried for every
@@ -140,7 +142,7 @@ class RetryPolicy:
         if hint is not None and hint > self.max_retry_after:
             return None
         if isinstance(error, RateLimitError):
-            if attempt >= self.rate_limit_attempts:
+            if attempt >= self.rate_limit_attempts or (not retry_safe and may_have_executed(error)):
                 return None
             return hint if hint is not None else window
         if attempt >= self.attempts or not is_transient(error):
@@ -199,9 +201,13 @@ def may_have_executed(error: OkxError) -> bool:
     authentication rejection, a 4xx/2xx envelope with an error code (except 50004, the
     server's own "request timeout, outcome unknown"), and a connection that could not be
     opened are definite; a timeout, a lost connection, any HTTP 5xx
-    (HTML or envelope), a "busy" code and an unreadable body are not.
+    (HTML or envelope), a "busy" code and an unreadable body are not. Neither is an HTTP
+    429 whose envelope says "busy" (50013 is documented with HTTP 429) or success
+    (code ``0``): the status alone does not say the request was turned away.
     """
-    if isinstance(error, (RateLimitError, AuthenticationError)):
+    if isinstance(error, RateLimitError):
+        return error.code == "0" or error.code in BUSY_CODES
+    if isinstance(error, AuthenticationError):
         return False
     if isinstance(error, TransportError):
         return error.maybe_sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -21,9 +22,10 @@ __all__ = [
     "Ccy",
     "Namespace",
     "Time",
-    "as_decimal",
+    "code",
     "new_client_id",
     "one",
+    "shown_as",
     "union_page",
 ]
 
@@ -54,9 +56,19 @@ def one(records: list[R], what: str) -> R:
     return records[0]
 
 
-def as_decimal(amount: Amount) -> Decimal:
-    """An amount argument as a Decimal (it was validated when the request was encoded)."""
-    return Decimal(amount.strip() if isinstance(amount, str) else amount)
+def code(value: object) -> str:
+    """The API's code for an enum member or a plain string (``Side.BUY`` -> ``"buy"``)."""
+    return str(getattr(value, "value", value))
+
+
+def shown_as(shown: str, sent: str) -> bool:
+    """Whether ``shown``, a value as the API shows it back, may be ``sent``: the API masks
+    parts of addresses and accounts with runs of ``*`` (``"0xa30d1fab****9C"``), each
+    standing for at least one character."""
+    if "*" not in shown:
+        return shown == sent
+    parts = [re.escape(part) for part in re.split(r"\*+", shown)]
+    return re.fullmatch(".+".join(parts), sent, re.DOTALL) is not None
 
 
 def union_page(

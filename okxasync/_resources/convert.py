@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import cast
+from decimal import Decimal
 
 from .. import models as m
 from .._endpoints import convert as ep
 from .._errors import APIError
-from .._http.reconcile import exactly_once, mismatch
+from .._http.reconcile import exactly_once, mismatch, refused_as_duplicate
 from .._paging import MAX_PAGE, HistoryIterator, iter_time_paged
-from .base import Amount, Namespace, Time, as_decimal, new_client_id, one
+from .base import Amount, Namespace, Time, code, new_client_id, one
 
 __all__ = ["DUPLICATE_ID", "ConvertApi"]
 
@@ -198,10 +198,7 @@ class ConvertApi(Namespace):
         except APIError as error:
             if error.code not in DUPLICATE_ID:
                 raise
-            found = await self._find_trade(args)
-            if found is None:
-                raise
-            return found
+            return await refused_as_duplicate(error, lambda: self._find_trade(args))
 
     async def _find_trade(self, args: Mapping[str, object]) -> m.ConvertTrade | None:
         """The trade recorded under the request's id; :func:`mismatch` if its details differ."""
@@ -294,16 +291,14 @@ class ConvertApi(Namespace):
 
 
 def _matches(trade: m.ConvertTrade, args: Mapping[str, object]) -> bool:
-    """Whether a found trade is the one ``args`` asked for (pair, side, size)."""
-    sz = as_decimal(cast(Amount, args["sz"]))
-    filled = trade.fill_base_sz if args["sz_ccy"] == trade.base_ccy else trade.fill_quote_sz
+    """Whether a found trade is the one ``args`` asked for (pair, side, size), compared as
+    they were sent (``"btc"`` goes out as ``"BTC"``). A rejected trade filled nothing: its
+    size is not compared."""
+    wire = ep.CONVERT_TRADE.encode(args)
+    filled = trade.fill_base_sz if wire["szCcy"] == trade.base_ccy else trade.fill_quote_sz
     return (
-        trade.base_ccy == args["base_ccy"]
-        and trade.quote_ccy == args["quote_ccy"]
-        and trade.side == _code(args["side"])
-        and filled == sz
+        trade.base_ccy == wire["baseCcy"]
+        and trade.quote_ccy == wire["quoteCcy"]
+        and code(trade.side) == wire["side"]
+        and (trade.state == m.ConvertTradeState.REJECTED or filled == Decimal(wire["sz"]))
     )
-
-
-def _code(value: object) -> str:
-    return str(getattr(value, "value", value))

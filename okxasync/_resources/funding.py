@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from .. import models as m
 from .._endpoints import funding as ep
-from .._http.reconcile import exactly_once, mismatch
-from .base import Amount, Ccy, as_decimal, new_client_id, one
+from .._errors import APIError
+from .._http.reconcile import exactly_once, mismatch, refused_as_duplicate
+from .base import Amount, Ccy, new_client_id, one, shown_as
 from .events import FundingEvents
 from .history import FundingHistory
 from .moves import FundingMoves
 
-__all__ = ["FundingApi"]
+__all__ = ["DUPLICATE_CLIENT_ID", "FundingApi"]
+
+#: The withdrawal refusal "the clientId was used before".
+DUPLICATE_CLIENT_ID = "58237"
 
 
 class FundingApi(FundingHistory, FundingMoves, FundingEvents):
@@ -113,7 +118,9 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
         It is never resent: when the answer is ambiguous (timeout, lost connection, HTTP 5xx,
         busy code, unreadable body), the withdrawal is looked up by `client_id` instead
         (`GET /api/v5/asset/withdrawal-history`, `RetryPolicy.lookups` times) and the recorded
-        one is returned. Store your own `client_id` before calling: see
+        one is returned. Calling again with the same `client_id` and the same details is
+        safe: the exchange refuses the duplicate (58237) and the withdrawal the first call
+        made is returned. Store your own `client_id` before calling: see
         [Exactly-once withdrawals and RFQ trades][exactly-once-withdrawals-and-rfq-trades].
 
         Args:
@@ -134,8 +141,8 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
             ValidationError: An argument is invalid (nothing was sent).
             AuthenticationError: The key, passphrase, signature or timestamp was refused.
             RateLimitError: Still rate-limited after the client's own waits and retries.
-            APIError: The exchange refused the withdrawal (e.g. insufficient balance, code 58237
-                for a reused client id).
+            APIError: The exchange refused the withdrawal (e.g. insufficient balance; code 58237
+                for a client id already used by a withdrawal with other details).
             TransportError: The connection could not be opened (`.maybe_sent` is False).
             LimiterUnavailableError: The shared (Redis) limiter is unreachable (nothing sent).
         """
@@ -151,7 +158,7 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
         }
         return await exactly_once(
             lambda: self._send_withdrawal(args),
-            lambda: self._find_withdrawal(client_id, ccy, amt),
+            lambda: self._find_withdrawal(args),
             confirmed=lambda answer: bool(answer.wd_id),
             policy=self._pipeline.retry,
             what="withdrawal",
@@ -159,14 +166,20 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
         )
 
     async def _send_withdrawal(self, args: Mapping[str, object]) -> m.Withdrawal:
-        return one(await self._pipeline.request(ep.WITHDRAW, args), "withdrawal")
+        try:
+            return one(await self._pipeline.request(ep.WITHDRAW, args), "withdrawal")
+        except APIError as error:
+            if error.code != DUPLICATE_CLIENT_ID:
+                raise
+            return await refused_as_duplicate(error, lambda: self._find_withdrawal(args))
 
-    async def _find_withdrawal(self, client_id: str, ccy: str, amt: Amount) -> m.Withdrawal | None:
+    async def _find_withdrawal(self, args: Mapping[str, object]) -> m.Withdrawal | None:
+        client_id = str(args["client_id"])
         records = await self._pipeline.request(ep.WITHDRAWAL_HISTORY, {"client_id": client_id})
         record = next((r for r in records if r.client_id == client_id), None)
         if record is None:
             return None
-        if record.ccy != ccy.upper() or record.amt != as_decimal(amt):
+        if not _matches(record, ep.WITHDRAW.encode(args)):
             raise mismatch("withdrawal", client_id, f"wdId {record.wd_id}")
         return m.Withdrawal(
             amt=record.amt,
@@ -175,3 +188,22 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
             client_id=client_id,
             chain=record.chain,
         )
+
+
+def _matches(record: m.WithdrawalRecord, wire: Mapping[str, str]) -> bool:
+    """Whether a found withdrawal is the one requested, compared as it was sent (``"usdt"``
+    goes out as ``"USDT"``). An on-chain address is compared as the API shows it back:
+    perhaps masked, in another letter case, or without its ``:tag`` part; an internal
+    one (an account: e-mail, phone, name) may be shown as another of its names, so it is
+    not compared."""
+    return (
+        record.ccy == wire["ccy"]
+        and record.amt == Decimal(wire["amt"])
+        and record.chain == wire.get("chain", record.chain)
+        and (wire["dest"] != "4" or not record.to or _same_address(record.to, wire["toAddr"]))
+    )
+
+
+def _same_address(shown: str, sent: str) -> bool:
+    shown, sent = shown.lower(), sent.lower()
+    return shown_as(shown, sent) or (":" in sent and shown_as(shown, sent.rpartition(":")[0]))

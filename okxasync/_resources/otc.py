@@ -170,10 +170,16 @@ class OtcApi(Namespace):
 
     async def _find_trade(self, cl_t_req_id: str, quote_id: str) -> m.Trade | None:
         records = await self._pipeline.request(ep.RFQ_GET_TRADE, {"cl_t_req_id": cl_t_req_id})
-        trade = next((t for t in records if t.cl_t_req_id == cl_t_req_id), None)
-        if trade is not None and trade.quote_id != quote_id:
-            raise mismatch("trade", cl_t_req_id, f"tradeId {trade.trade_id}")
-        return trade
+        for trade in records:
+            if trade.cl_t_req_id == cl_t_req_id:
+                if trade.quote_id != quote_id:
+                    raise mismatch("trade", cl_t_req_id, f"tradeId {trade.trade_id}")
+                return trade
+            # Asked for by clTReqId, a trade may still come without it (the reference's
+            # example answers with clQReqId instead): it is this one if it traded the quote.
+            if trade.cl_t_req_id is None and trade.quote_id == quote_id:
+                return trade
+        return None
 
     async def get_trade(
         self, *, trade_id: str | None = None, cl_t_req_id: str | None = None

@@ -7,8 +7,8 @@ A transfer always carries a client id (``clientId``). Its answer is one of:
   state is read by client id (``transfer-state``) until it is ``success`` (the result) or
   ``failed`` (:class:`APIError` ``58112``), at most ``RetryPolicy.lookups`` times
   ``lookup_interval`` apart; still pending after that -> :class:`OutcomeUnknownError`;
-* a duplicate client id (``50071`` / ``50042``): the transfer was made before; it is
-  looked up and returned if it matches the request (else :class:`OutcomeUnknownError`);
+* a duplicate client id (``50071`` / ``50042``): a transfer was made under the id before;
+  it is looked up and returned if it matches the request, else the refusal is raised;
 * ambiguous (timeout, lost connection, 5xx): ``exactly_once`` looks it up by client id;
 * any other error: a definite refusal, raised as is.
 
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import cast
+from decimal import Decimal
 
 from .. import models as m
 from .._endpoints import funding as ep
 from .._errors import APIError, OkxError, OutcomeUnknownError
 from .._http.pipeline import Pipeline
-from .._http.reconcile import mismatch
-from .base import Amount, as_decimal, one
+from .._http.reconcile import mismatch, refused_as_duplicate
+from .base import code, one
 
 __all__ = ["PROCESSING", "find_transfer", "send_transfer", "transfer_result"]
 
@@ -48,9 +48,7 @@ async def send_transfer(pipeline: Pipeline, args: Mapping[str, object]) -> Outco
         if error.code == PROCESSING:
             return await _await_processing(pipeline, args, error)
         if error.code in DUPLICATE:
-            found = await find_transfer(pipeline, args)
-            if found is not None:
-                return found
+            return await refused_as_duplicate(error, lambda: find_transfer(pipeline, args))
         raise
 
 
@@ -69,16 +67,19 @@ async def find_transfer(pipeline: Pipeline, args: Mapping[str, object]) -> m.Tra
 
 
 def _matches(record: m.TransferState, args: Mapping[str, object]) -> bool:
+    """Whether a found transfer is the one ``args`` ask for, compared as they were sent
+    (``"usdt"`` goes out as ``"USDT"``; an omitted ``type`` is ``0``). A sub-account is
+    compared only when both name one: the server may leave it out where it plays no part."""
+    wire = ep.TRANSFER.encode(args)
+    sub_acct = wire.get("subAcct", "")
     return (
-        record.ccy == args["ccy"]
-        and record.amt == as_decimal(cast(Amount, args["amt"]))
-        and record.from_ == _code(args["from_"])
-        and record.to == _code(args["to"])
+        record.ccy == wire["ccy"]
+        and record.amt == Decimal(wire["amt"])
+        and code(record.from_) == wire["from"]
+        and code(record.to) == wire["to"]
+        and code(record.type) == wire.get("type", "0")
+        and (not record.sub_acct or not sub_acct or record.sub_acct == sub_acct)
     )
-
-
-def _code(value: object) -> str:
-    return str(getattr(value, "value", value))
 
 
 async def _await_processing(

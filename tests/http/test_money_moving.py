@@ -85,10 +85,10 @@ async def test_a_withdrawal_whose_connection_cannot_be_opened_is_retried_once_it
 
 @pytest.mark.parametrize("found", [True, False])
 async def test_an_empty_success_for_a_withdrawal_is_reconciled(found: bool) -> None:
-    recorded = {"amt": "1.5", "wdId": "9001", "ccy": "USDT", "clientId": "empty1", "chain": ""}
+    recorded = {"amt": "1.5", "wdId": "9001", "ccy": "USDT", "clientId": "empty1"}
     record = {
         **recorded,
-        **{"ts": "1700000000000", "state": "0", "fee": "1", "to": "TN4hxx"},
+        **{"ts": "1700000000000", "state": "0", "fee": "1", "to": "TN4hxx", "chain": "USDT-TRC20"},
         **{"from": "", "txId": ""},  # every field a withdrawal-history record always has
     }
 

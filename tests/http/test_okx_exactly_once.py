@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 
 import okxasync
 from okxasync import (
+    APIError,
     ConvertTrade,
     OutcomeUnknownError,
     Rate,
@@ -145,8 +146,9 @@ async def test_a_reused_trade_id_is_already_done_or_not_this_trade() -> None:
     async with exchange(Faults()) as (fake, client):
         first = await convert(client, "again1")
         same = await convert(client, "again1")  # a new quote, same details: already done
-        with pytest.raises(OutcomeUnknownError, match="earlier convert trade"):
-            await convert(client, "again1", sz="30")  # other details: not this one
+        with pytest.raises(APIError, match="52925") as refused:
+            await convert(client, "again1", sz="30")  # other details: refused, definitely
+    assert not isinstance(refused.value, OutcomeUnknownError)
     assert same.trade_id == first.trade_id
     assert trades(fake, "again1") == [first.trade_id]
     codes = [r.code for r in fake.requests if r.path == TRADE]

@@ -228,8 +228,10 @@ async def test_a_reused_client_id_is_already_done_or_not_this_transfer(
     again = await client.funding.transfer(ccy="USDT", amt="2", from_="6", to="18", client_id="once")
     assert again.trans_id == first.trans_id  # refused as a duplicate (50071), found, the same
     assert [r.code for r in sent(fake, "POST", TRANSFER)] == ["0", "50071"]
-    with pytest.raises(OutcomeUnknownError, match="earlier transfer"):
+    # Other details: the id is another transfer's, so this one was refused (definite)
+    with pytest.raises(APIError, match="50071") as refused:
         await client.funding.transfer(ccy="USDT", amt="9", from_="6", to="18", client_id="once")
+    assert not isinstance(refused.value, OutcomeUnknownError)
     assert [t["transId"] for t in fake.state.moves.transfers if t["clientId"] == "once"] == [
         first.trans_id
     ]
