@@ -1,9 +1,9 @@
 """Reading back over REST what a stream may have missed, at background priority.
 
 Three reads, all through the client's scheduler at ``Priority.BACKGROUND`` (behind direct
-calls and the history iterators' pages): the unsettled records (one request per unsettled
-state, when a stream opens); every record created since a moment (paged, newest first);
-and single records by id.
+calls and the history iterators' pages): the unsettled records (each unsettled state paged
+through, for the stream's currencies); every record created since a moment (paged, newest
+first); and single records by id.
 """
 
 from __future__ import annotations
@@ -33,15 +33,18 @@ class Filler(Generic[R]):
         self.ccys = ccys
 
     async def unsettled(self) -> list[R]:
-        """Every record now in one of ``kind.open_states`` (the newest 100 of each)."""
+        """Every record of the stream's currencies now in one of ``kind.open_states``
+        (all of them: a state with more than a page of records is paged through)."""
         found: list[R] = []
         for state in self.kind.open_states:
-            found += await self._get({"state": state})
+            found += await self._paged({"ccy": self.ccys, "state": state}, None)
         return [r for r in found if self.wanted(r)]
 
     async def since(self, since_ms: int) -> list[R]:
         """Every record with ``ts >= since_ms``, newest first."""
-        filters: dict[str, object] = {"ccy": self.ccys}
+        return await self._paged({"ccy": self.ccys}, since_ms)
+
+    async def _paged(self, filters: dict[str, object], since_ms: int | None) -> list[R]:
         pages = iter_time_paged(
             self.pipeline,
             self.kind.endpoint,

@@ -7,9 +7,13 @@ records created since the previous fill (less ``WatchTiming.overlap``) and every
 last seen unsettled, by id. The duplicate filter (:mod:`.dedupe`) decides what is yielded.
 
 Opening: without ``since`` the unsettled records and the last ``overlap`` of history are
-read as the baseline (not yielded; a change after that is). With ``since``, the records
-from then on are yielded first, oldest first, in their current state, and pushes that
-arrive meanwhile wait behind them.
+read as the baseline (not yielded; a change after that is, and so is a record created
+since the stream opened). With ``since``, the records from then on are yielded first,
+oldest first, in their current state. Pushes that arrive meanwhile wait behind that read;
+one that shows a change made while it ran is yielded (a state the read already showed,
+pushed after the stream opened) or read again by id (another state: which of the two is
+newer cannot be told). The stream opens when its first opening read starts: a read that
+has to be retried still yields what changed since then.
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ class EventStream(Generic[R]):
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._watermark_ms = 0
+        self._opened_ms: int | None = None  # when the first opening read started
         self._counts = {"pushed": 0, "filled": 0, "fills": 0}
         self._last_event: float | None = None
 
@@ -240,17 +245,29 @@ class EventStream(Generic[R]):
         if len(self._ready) >= MAX_BUFFER:
             self._fill_wanted.set()  # read back once the consumer catches up
             return
-        if self._observe(record, observed_ms):
+        if self._observe(record, observed_ms, pushed=True):
             self._counts["pushed"] += 1
+        if self._tracker.recheck:
+            self._fill_wanted.set()  # a push that may be news: read those records by id
 
-    def _observe(self, record: R, observed_ms: int, *, baseline: bool = False) -> bool:
+    def _observe(
+        self,
+        record: R,
+        observed_ms: int,
+        until_ms: int | None = None,
+        *,
+        baseline: bool = False,
+        pushed: bool = False,
+    ) -> bool:
         kind = self._kind
         fresh = self._tracker.observe(
             kind.record_id(record),
             kind.state(record),
             kind.ts_ms(record),
             observed_ms,
+            until_ms=until_ms,
             baseline=baseline,
+            pushed=pushed,
         )
         if fresh:
             self._ready.append(record)
@@ -258,12 +275,13 @@ class EventStream(Generic[R]):
             self._wake.set()
         return fresh
 
-    async def _offer(self, record: R, observed_ms: int) -> None:
-        """Yield a record read over REST if it is news; waits while the buffer is full."""
+    async def _offer(self, record: R, observed_ms: int, until_ms: int) -> None:
+        """Yield a record read over REST between ``observed_ms`` and ``until_ms`` if it
+        is news; waits while the buffer is full."""
         while len(self._ready) >= MAX_BUFFER:
             self._room.clear()
             await self._room.wait()
-        if self._observe(record, observed_ms):
+        if self._observe(record, observed_ms, until_ms):
             self._counts["filled"] += 1
 
     def _fail(self, error: OkxError) -> None:
@@ -299,19 +317,23 @@ class EventStream(Generic[R]):
 
     async def _open(self) -> None:
         """The opening read: baseline, or the history from ``since``; then the pushes
-        that arrived meanwhile."""
+        that arrived meanwhile. Everything read counts as seen from when the stream
+        opened (the first attempt) to when the answers arrived."""
         started = self._events.now_ms()
+        opened = self._opened_ms = self._opened_ms or started
         since = self._since_ms
-        for record in await self._filler.unsettled():
-            if since is None or self._kind.ts_ms(record) < since:
-                self._observe(record, started, baseline=True)
-        floor = started - int(self._timing.overlap * 1000) if since is None else since
+        unsettled = await self._filler.unsettled()
+        floor = opened - int(self._timing.overlap * 1000) if since is None else since
         records = await self._filler.since(floor)
+        answered = self._events.now_ms()
+        for record in unsettled:  # the newer ones are among ``records``
+            if self._kind.ts_ms(record) < min(floor, opened):
+                self._observe(record, opened, answered, baseline=True)
         for record in sorted(records, key=self._order):
-            if since is None:
-                self._observe(record, started, baseline=True)
-            else:
-                await self._offer(record, started)
+            if since is None and self._kind.ts_ms(record) < opened:
+                self._observe(record, opened, answered, baseline=True)
+            else:  # asked for with since=, or created since the stream opened: news
+                await self._offer(record, opened, answered)
         self._watermark_ms = started
         held, self._held = self._held or [], None
         for record, observed_ms in held:
@@ -322,14 +344,21 @@ class EventStream(Generic[R]):
         started = self._events.now_ms()
         overlap = int(self._timing.overlap * 1000)
         floor = self._watermark_ms - overlap
-        records = await self._filler.since(floor)
-        found = {self._kind.record_id(r) for r in records}
-        older = [i for i, s in self._tracker.pending.items() if s.ts_ms < floor and i not in found]
-        records += await self._filler.current(older)
+        tracker = self._tracker
+        recheck, tracker.recheck = tracker.recheck, set()
+        try:
+            records = await self._filler.since(floor)
+            found = {self._kind.record_id(r) for r in records}
+            wanted = {i for i, s in tracker.pending.items() if s.ts_ms < floor} | recheck
+            records += await self._filler.current(sorted(wanted - found))
+        except BaseException:
+            tracker.recheck |= recheck  # read them with the next fill
+            raise
+        answered = self._events.now_ms()
         for record in sorted(records, key=self._order):
-            await self._offer(record, started)
+            await self._offer(record, started, answered)
         self._watermark_ms = started
-        self._tracker.forget_before(started - 2 * overlap)
+        tracker.forget_before(started - 2 * overlap)
         self._counts["fills"] += 1
 
     def _order(self, record: R) -> tuple[int, str]:

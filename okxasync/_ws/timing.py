@@ -31,8 +31,9 @@ class WatchTiming:
         overlap: How far before the previous fill a gap fill reads again (records that
             become visible late, clock error).
         poll_every: The period of `transport="poll"`.
-        recent: How many settled records the duplicate filter remembers at most, besides
-            the unsettled ones.
+        recent: How many settled records the duplicate filter remembers, besides the
+            unsettled ones, before it forgets those no gap fill reads again (it keeps
+            more, with a warning, rather than yield one twice).
 
     Raises:
         ValidationError: A value is not positive, or `ping_after` is 30 s or more.

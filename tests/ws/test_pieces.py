@@ -36,14 +36,49 @@ def test_an_older_observation_never_moves_a_record_back_and_final_is_final() -> 
     assert list(tracker.settled) == ["a"] and not tracker.pending
 
 
-def test_memory_is_bounded_to_unsettled_and_recent_records() -> None:
+def test_a_push_of_what_the_opening_read_showed_is_news_if_pushed_after_it_began() -> None:
+    """The baseline read (sent at 100, answered at 400) already shows the change pushed at
+    250: that change was made while the stream opened, so the push is yielded, once."""
+    tracker = Tracker(FINAL, recent=10)
+    assert not tracker.observe("a", "1", 1, 100, until_ms=400, baseline=True)
+    assert not tracker.observe("b", "2", 1, 100, until_ms=400, baseline=True)
+    assert not tracker.observe("c", "0", 1, 100, until_ms=400, baseline=True)
+    assert tracker.observe("a", "1", 1, 250, pushed=True)
+    assert not tracker.observe("a", "1", 1, 250, pushed=True)  # delivered twice
+    assert tracker.observe("b", "2", 1, 300, pushed=True)  # a final state too
+    assert not tracker.observe("c", "0", 1, 90, pushed=True)  # before the read: not news
+    assert tracker.duplicates == 1 and not tracker.recheck
+
+
+def test_which_of_two_overlapping_observations_is_newer_is_read_again() -> None:
+    tracker = Tracker(FINAL, recent=10)
+    assert tracker.observe("a", "1", 1, 100, until_ms=400)  # REST, sent 100, answered 400
+    assert not tracker.observe("a", "0", 1, 250, pushed=True)  # during the read: unknown
+    assert not tracker.observe("a", "3", 1, 50, pushed=True)  # before it, another clock
+    assert not tracker.observe("a", "3", 1, 300, until_ms=500)  # REST, overlapping
+    assert tracker.recheck == {"a"} and tracker.get("a").state == "1"  # type: ignore[union-attr]
+    assert tracker.observe("a", "0", 1, 600, until_ms=700)  # the re-read, after both
+    assert not tracker.recheck
+
+
+def test_settled_records_are_forgotten_past_recent_only_once_no_fill_reads_them() -> None:
     tracker = Tracker(FINAL, recent=3)
     for i in range(10):
-        tracker.observe(str(i), "2", ts_ms=i, observed_ms=0)
+        tracker.observe(str(i), "2", ts_ms=i, observed_ms=i)
     tracker.observe("p", "0", ts_ms=0, observed_ms=0)
-    assert len(tracker) == 4 and list(tracker.settled) == ["7", "8", "9"]
-    tracker.forget_before(9)
-    assert list(tracker.settled) == ["9"] and "p" in tracker.pending
+    assert len(tracker.settled) == 10  # a fill may still read every one: all kept
+    tracker.forget_before(7)  # fills now read from 7 on
+    assert list(tracker.settled) == ["7", "8", "9"] and "p" in tracker.pending
+    for i in range(10, 20):
+        tracker.observe(str(i), "2", ts_ms=i, observed_ms=i)
+    assert list(tracker.settled) == [str(i) for i in range(7, 20)]  # all still in reach
+    tracker.forget_before(18)
+    assert list(tracker.settled) == ["18", "19"]
+    # Settled just now (a push), though created long ago: a repeat of that push is near.
+    tracker.observe("old", "2", ts_ms=1, observed_ms=30, pushed=True)
+    tracker.forget_before(25)
+    assert list(tracker.settled) == ["old"]
+    assert not tracker.observe("old", "2", ts_ms=1, observed_ms=30, pushed=True)
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:
