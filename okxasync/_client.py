@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
 
+from ._config import Given, credentials, seconds
 from ._config import base_url as resolve_base_url
-from ._config import credentials
 from ._errors import ValidationError
 from ._http.clock import ServerClock
 from ._http.pipeline import Pipeline
@@ -86,18 +86,27 @@ class Client:
         ws_url: str | None = None,
         watch_timing: WatchTiming | None = None,
     ) -> None:
-        creds = credentials(api_key, secret_key, passphrase)
+        # First, before anything can raise: no frame of an error keeps a secret.
+        given = Given(api_key, secret_key, passphrase)
+        del api_key, secret_key, passphrase
+        creds = credentials(given)
         self.base_url = resolve_base_url(base_url)
+        if not isinstance(demo, bool):
+            raise ValidationError(f"demo must be True or False, got {demo!r}")
         self.demo = demo
-        if not timeout > 0:
-            raise ValidationError(f"timeout must be positive seconds, got {timeout!r}")
-        self.timeout = timeout
-        if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+        self.timeout = timeout = seconds("timeout", timeout)
+        if not (
+            isinstance(max_response_bytes, int)
+            and not isinstance(max_response_bytes, bool)
+            and max_response_bytes > 0
+        ):
             raise ValidationError(
                 f"max_response_bytes must be a positive int: {max_response_bytes!r}"
             )
         if limiter is not None and not isinstance(limiter, Limiter):
             raise ValidationError(f"limiter must implement okxasync.Limiter, got {limiter!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ValidationError(f"retry must be a RetryPolicy, got {retry!r}")
         self._pipeline = Pipeline(
             creds,
             AiohttpTransport(
@@ -105,7 +114,7 @@ class Client:
             ),
             Scheduler(check_rates(rate_limits), limiter, hold=timeout),
             retry or RetryPolicy(),
-            ServerClock(clock_sync),
+            ServerClock(None if clock_sync is None else seconds("clock_sync", clock_sync)),
         )
         if watch_timing is not None and not isinstance(watch_timing, WatchTiming):
             raise ValidationError(f"watch_timing must be a WatchTiming, got {watch_timing!r}")
@@ -116,10 +125,10 @@ class Client:
         )
 
     def __repr__(self) -> str:
-        return (
-            f"Client(api_key={mask(self._pipeline.credentials.api_key)!r}, "
-            f"base_url={self.base_url!r}, demo={self.demo!r})"
-        )
+        pipeline = getattr(self, "_pipeline", None)  # None: __init__ raised (a traceback)
+        api_key = mask(pipeline.credentials.api_key) if pipeline is not None else None
+        base, demo = getattr(self, "base_url", None), getattr(self, "demo", None)
+        return f"Client(api_key={api_key!r}, base_url={base!r}, demo={demo!r})"
 
     @cached_property
     def funding(self) -> FundingApi:

@@ -19,8 +19,10 @@ and its own WebSocket hosts. A key sent to another region's host is refused with
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._errors import ValidationError
@@ -38,9 +40,11 @@ __all__ = [
     "OKX_US_DEMO_WS",
     "OKX_US_WS",
     "OKX_WS",
+    "Given",
     "base_url",
     "check_base_url",
     "credentials",
+    "seconds",
 ]
 
 #: OKLink's institutional API (funding, OTC RFQ).
@@ -80,18 +84,70 @@ BUSINESS_WS: Mapping[str, tuple[str, str]] = {
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
-def credentials(api_key: str | None, secret_key: str | None, passphrase: str | None) -> Credentials:
+class Given:
+    """The credentials passed to ``Client()``, held here from its first line on: no frame
+    of an error raised while the client is built (a bad argument, a missing credential)
+    then shows them in its locals, nor does this object's repr."""
+
+    __slots__ = ("api_key", "passphrase", "secret_key")
+
+    def __init__(self, api_key: object, secret_key: object, passphrase: object) -> None:
+        self.api_key = api_key
+        self.secret_key = secret_key
+        self.passphrase = passphrase
+
+    def __repr__(self) -> str:
+        return "Given(<credentials>)"
+
+
+#: Each credential's attribute of :class:`Given` and its environment variable.
+_SOURCES = (
+    ("api_key", "OKX_API_KEY"),
+    ("secret_key", "OKX_SECRET_KEY"),
+    ("passphrase", "OKX_PASSPHRASE"),
+)
+
+
+def credentials(given: Given) -> Credentials:
     """The credentials given, each falling back to its environment variable
     (``OKX_API_KEY``, ``OKX_SECRET_KEY``, ``OKX_PASSPHRASE``); :class:`ValidationError`
-    naming every one still missing."""
-    given = {"OKX_API_KEY": api_key, "OKX_SECRET_KEY": secret_key, "OKX_PASSPHRASE": passphrase}
-    values = {name: value or os.environ.get(name, "") for name, value in given.items()}
-    missing = [name for name, value in values.items() if not value]
+    naming every one still missing, or not text that can go in a header (a line break, a
+    control character: often a secret read from a file with its newline).
+
+    No secret is ever bound to a local of a frame that raises, nor shown in a message.
+    """
+    missing = [env for name, env in _SOURCES if not _value(given, name, env)]
     if missing:
         raise ValidationError(
             "missing credentials: pass them to Client() or set " + ", ".join(missing)
         )
-    return Credentials(values["OKX_API_KEY"], values["OKX_SECRET_KEY"], values["OKX_PASSPHRASE"])
+    bad = [name for name, env in _SOURCES if not _header_text(_value(given, name, env))]
+    if bad:
+        raise ValidationError(
+            f"{', '.join(bad)}: each credential must be a str of printable characters (no line"
+            " break or other control character; a secret read from a file keeps its newline)"
+        )
+    return Credentials(*(_value(given, name, env) for name, env in _SOURCES))
+
+
+def _value(given: Given, name: str, env: str) -> Any:
+    return getattr(given, name) or os.environ.get(env, "")
+
+
+def seconds(name: str, value: float) -> float:
+    """``value`` if it is a positive, finite number of seconds (not a bool, not so large
+    that it has no float); else :class:`ValidationError` naming ``name``."""
+    try:
+        ok = not isinstance(value, bool) and 0 < float(value) < math.inf
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or not isinstance(value, (int, float)):
+        raise ValidationError(f"{name} must be positive seconds, got {value!r}")
+    return value
+
+
+def _header_text(value: object) -> bool:
+    return isinstance(value, str) and value.isprintable()
 
 
 def base_url(given: str | None) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from decimal import Decimal
 from types import TracebackType
@@ -15,6 +17,7 @@ from aiohttp import web
 from secret_helpers import assert_secret_free
 from server_helpers import CREDENTIALS, serve
 
+import okxasync
 from okxasync import Client, OkxError, Rate, RetryPolicy
 from okxasync._http.signing import AuthHeaders, sign
 from okxasync.testing import FakeExchange, Faults
@@ -249,3 +252,98 @@ def test_auth_headers_are_no_container_and_mask_their_repr() -> None:
     target: dict[str, str] = {}
     auth.apply(target)
     assert target == {"OK-ACCESS-SIGN": "sig-value", "OK-ACCESS-PASSPHRASE": "pp-value"}
+
+
+SECRET = "s3cret-K3y-value"
+PASSPHRASE = "pass-Phr4se"
+BAD_ARGUMENTS: dict[str, dict[str, object]] = {
+    "base_url": {"base_url": "http://example.com"},
+    "timeout": {"timeout": 0},
+    "timeout type": {"timeout": "5"},
+    "ws_url": {"ws_url": "ws://example.com/ws"},
+    "limiter": {"limiter": object()},
+    "retry": {"retry": 5},
+    "clock_sync": {"clock_sync": "x"},
+    "demo": {"demo": "no"},
+}
+
+
+def built(**arguments: object) -> okxasync.ValidationError:
+    try:
+        okxasync.Client(**arguments)  # type: ignore[arg-type]
+    except okxasync.ValidationError as error:
+        return error
+    raise AssertionError("the client was built")
+
+
+def library_frames(error: BaseException) -> str:
+    """:func:`captured` of the library's own frames (this test's hold what it passed)."""
+    package = os.path.dirname(okxasync.__file__)
+    parts = [str(error), repr(error)]
+    for tb in tracebacks(error):
+        if tb.tb_frame.f_code.co_filename.startswith(package):
+            parts += [f"{k}={serialize(v)}" for k, v in tb.tb_frame.f_locals.items()]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_an_error_building_the_client_shows_no_secret(case: str) -> None:
+    """`Client.__init__` held the secret key and passphrase as locals when it raised."""
+    error = built(
+        api_key="key-abcdef", secret_key=SECRET, passphrase=PASSPHRASE, **BAD_ARGUMENTS[case]
+    )
+    text = library_frames(error)
+    assert "self=Client(" in text  # the constructor's frame was looked at
+    assert_secret_free(text, [SECRET, PASSPHRASE])
+    # An error tracker's own capture (which calls repr on a half-built Client) works.
+    traceback.TracebackException.from_exception(error, capture_locals=True)
+
+
+def test_a_missing_credential_shows_none_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check kept the environment's secret key in a plain dict of its frame."""
+    monkeypatch.setenv("OKX_API_KEY", "key-abcdef")
+    monkeypatch.setenv("OKX_SECRET_KEY", SECRET)
+    monkeypatch.delenv("OKX_PASSPHRASE", raising=False)
+    error = built()
+    assert "OKX_PASSPHRASE" in str(error)
+    assert_secret_free(library_frames(error), [SECRET])
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"api_key": "key-abcdef", "secret_key": SECRET, "passphrase": PASSPHRASE + "\n"},
+        {"api_key": "key-abcdef\r\nX-Evil: 1", "secret_key": SECRET, "passphrase": PASSPHRASE},
+        {"api_key": b"key-abcdef", "secret_key": SECRET, "passphrase": PASSPHRASE},
+        {"api_key": "key-abcdef", "secret_key": SECRET + "\ud800", "passphrase": PASSPHRASE},
+    ],
+    ids=["newline", "header injection", "bytes", "surrogate"],
+)
+def test_a_credential_that_cannot_go_in_a_header_is_refused_at_once(
+    credentials: dict[str, object],
+) -> None:
+    """A passphrase read from a file with its newline was accepted; the first signed call
+    then failed inside aiohttp with a bare ValueError whose frames held the passphrase and
+    the signature (a bytes key: a TypeError; a surrogate: a UnicodeEncodeError)."""
+    error = built(**credentials)
+    assert "printable" in str(error)
+    assert_secret_free(library_frames(error), [SECRET, PASSPHRASE])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"timeout": float("inf")},
+        {"timeout": 10**400},
+        {"timeout": True},
+        {"clock_sync": float("nan")},
+        {"max_response_bytes": True},
+    ],
+)
+def test_arguments_that_would_fail_later_are_refused_when_the_client_is_built(
+    arguments: dict[str, object],
+) -> None:
+    """Accepted before, then an OverflowError on the first call, or a 1-byte cap."""
+    built(api_key="k", secret_key="s", passphrase="p", **arguments)
