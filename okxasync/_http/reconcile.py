@@ -106,11 +106,12 @@ async def _look_up(
 async def refused_as_duplicate(refusal: APIError, find: Callable[[], Awaitable[R | None]]) -> R:
     """The answer to a request ``refusal`` turned down because its client id was used
     before: the operation ``find()`` finds under the id if it is this request's (an earlier
-    call made it), else ``refusal`` itself, raised. A failing lookup raises its error."""
+    call made it), else ``refusal`` itself, raised, with why as its cause (the operation
+    that owns the id, or the lookup's own failure)."""
     try:
         found = await find()
-    except Mismatch:  # the id is another operation's: this request was refused
-        raise refusal from None
+    except OkxError as error:  # Mismatch: the id is another operation's
+        raise refusal from error
     if found is None:
         raise refusal
     return found

@@ -192,18 +192,22 @@ class FundingApi(FundingHistory, FundingMoves, FundingEvents):
 
 def _matches(record: m.WithdrawalRecord, wire: Mapping[str, str]) -> bool:
     """Whether a found withdrawal is the one requested, compared as it was sent (``"usdt"``
-    goes out as ``"USDT"``). An on-chain address is compared as the API shows it back:
-    perhaps masked, in another letter case, or without its ``:tag`` part; an internal
-    one (an account: e-mail, phone, name) may be shown as another of its names, so it is
-    not compared."""
+    goes out as ``"USDT"``; a chain in any letter case). An on-chain address is compared as
+    the API shows it back: perhaps masked, in another letter case, or without its ``:tag``
+    part; an internal one (an account: e-mail, phone, name) may be shown as another of its
+    names, so it is not compared."""
+    chain = wire.get("chain", record.chain)
     return (
         record.ccy == wire["ccy"]
         and record.amt == Decimal(wire["amt"])
-        and record.chain == wire.get("chain", record.chain)
+        and (not record.chain or record.chain.lower() == chain.lower())
         and (wire["dest"] != "4" or not record.to or _same_address(record.to, wire["toAddr"]))
     )
 
 
 def _same_address(shown: str, sent: str) -> bool:
+    """``address:tag`` may be shown without its tag, ``bitcoincash:q...`` without its
+    prefix."""
     shown, sent = shown.lower(), sent.lower()
-    return shown_as(shown, sent) or (":" in sent and shown_as(shown, sent.rpartition(":")[0]))
+    forms = (sent, sent.rpartition(":")[0], sent.partition(":")[2]) if ":" in sent else (sent,)
+    return any(shown_as(shown, form) for form in forms)

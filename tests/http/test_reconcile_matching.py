@@ -154,6 +154,11 @@ async def withdraw_once(url: str, to_addr: str) -> okxasync.Withdrawal:
         ("TN8CKTQMnpWfT******8KipbJ24ErguhF", "TN8CKTQMnpWfTabcdef8KipbJ24ErguhF", True),
         ("0xa30d1fab********7cf18c7b6c579", "0xA30D1FAB00000000007CF18C7B6C579", True),
         ("ARDOR-7JF3-8F2E-QUWZ-CAN7F", "ARDOR-7JF3-8F2E-QUWZ-CAN7F:123456", True),
+        (
+            "qqkv9wr69ry2p9l53lxp635va4h86wv435995w8p2h",
+            "bitcoincash:qqkv9wr69ry2p9l53lxp635va4h86wv435995w8p2h",
+            True,
+        ),
         ("TN8CKTQMnpWfT******8KipbJ24ErguhF", "TXXXXXXXXXXXXabcdef8KipbJ24ErguhF", False),
         ("TN8CKTQMnpWfT******8KipbJ24ErguhF", "TN8CKTQMnpWfT8KipbJ24ErguhF", False),
     ],
@@ -298,3 +303,49 @@ async def test_a_failed_clock_sync_does_not_make_a_withdrawal_unknown(
         withdrawal.wd_id
     ]
     assert "clock sync before /api/v5/asset/withdrawal failed" in caplog.text
+
+
+async def test_a_chain_sent_in_another_case_still_finds_its_withdrawal() -> None:
+    """The chain was compared exactly: sent as "usdt-trc20", shown as "USDT-TRC20", the
+    executed withdrawal was called "most likely refused as a duplicate"."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+        return envelope([history_record("TN4hxx")])
+
+    async with serve(handler) as (url, _), client_for(url) as client:
+        found = await client.funding.withdraw(
+            ccy="USDT",
+            amt="1.5",
+            dest="4",
+            to_addr="TN4hxx",
+            fee="1",
+            chain="usdt-trc20",
+            client_id="mask1",
+        )
+    assert found.wd_id == "9001"
+
+
+async def test_a_duplicate_refusal_says_why_it_stands() -> None:
+    """Re-raised without its cause, the refusal lost which withdrawal owns the id, and a
+    failed lookup replaced the refusal by the lookup's own error (a rate limit: "not
+    executed", though the id belongs to a withdrawal)."""
+    async with FakeExchange(rate_limits=WIDE) as fake, fake_client(fake) as client:
+        args: dict[str, Any] = {"ccy": "USDT", "dest": "4", "to_addr": "TN4hxx", "fee": "1"}
+        args |= {"chain": "USDT-TRC20", "client_id": "why1"}
+        first = await client.funding.withdraw(**args, amt=Decimal("1.5"))
+        with pytest.raises(APIError, match="58237") as refused:
+            await client.funding.withdraw(**args, amt=Decimal("2"))
+    assert isinstance(refused.value.__cause__, OutcomeUnknownError)
+    assert f"wdId {first.wd_id}" in str(refused.value.__cause__)
+
+    async def handler(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            return envelope([], code="58237", msg="Duplicate clientId")
+        return web.json_response({"code": "50011", "msg": "Rate limit"}, status=429)
+
+    async with serve(handler) as (url, _):
+        with pytest.raises(APIError, match="58237") as refused:
+            await withdraw_once(url, "TN4hxx")
+    assert isinstance(refused.value.__cause__, okxasync.RateLimitError)
