@@ -3,6 +3,7 @@ timing, the shared connection (created on first use) and the streams still open.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .._errors import OkxError, ValidationError
@@ -11,6 +12,8 @@ from .hub import Hub, HubContext
 from .timing import WatchTiming
 
 __all__ = ["Events"]
+
+logger = logging.getLogger("okxasync.ws")
 
 
 class Events:
@@ -50,6 +53,18 @@ class Events:
     def now_ms(self) -> int:
         """The server's clock as best known, epoch ms."""
         return self.pipeline.clock.now_ms()
+
+    async def learn_clock(self) -> None:
+        """Sync the server clock if it never was: the streams compare the times of REST
+        answers with pushes' ``pTime`` (the server's), and the API accepts requests up to
+        30 s off, so the client may never have learnt the offset. A failure is logged:
+        a stream still works, a push then perhaps read back by id instead."""
+        if self.pipeline.clock.synced_at is not None:
+            return
+        try:
+            await self.pipeline.clock.sync(self.pipeline.server_time_ms, unless_since=float("-inf"))
+        except OkxError as error:
+            logger.warning("could not learn the server's clock: %s", error)
 
     def remember(self, stream: object) -> None:
         if self._closed:

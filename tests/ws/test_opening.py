@@ -71,10 +71,12 @@ async def test_a_change_made_while_the_stream_opens_is_yielded(states: list[str]
     assert [p for p in seen.pairs if p[0] == row["depId"]] == [(row["depId"], states[-1])]
 
 
-async def test_with_since_a_push_older_than_the_read_does_not_win() -> None:
+@pytest.mark.parametrize("skew_ms", [0, 20_000], ids=["synced", "client 20 s behind"])
+async def test_with_since_a_push_older_than_the_read_does_not_win(skew_ms: int) -> None:
     """With `since=`, a record read in its new state was followed by the held push of its
-    previous state: the consumer ended on the old state, the new one a 'duplicate'."""
-    async with exchange(latency=0.3) as (fake, client):
+    previous state: the consumer ended on the old state, the new one a 'duplicate' (and
+    still so with the client's clock behind the server's, until streams learnt it)."""
+    async with exchange(latency=0.3, clock_skew_ms=skew_ms) as (fake, client):
         stream = client.funding.watch_deposits(since=fake._now_ms() - 1000, reconcile_every=0.5)
         async with consuming(stream) as seen:
             await subscribed(fake)
@@ -118,6 +120,20 @@ async def test_a_push_behind_a_skewed_clock_is_read_back_at_once() -> None:
             waited = time.monotonic() - started
     assert seen.pairs == [(row["depId"], "1")]
     assert waited < 15  # read back by id at once, not at the next fill 30 s later
+
+
+async def test_a_credit_pushed_behind_a_skewed_clock_is_yielded_though_it_moves_on() -> None:
+    """With the client's clock 20 s ahead, the push of a credit looked older than the last
+    fill: read back by id, it was already final, and the credit was never yielded."""
+    async with exchange(clock_skew_ms=-20_000) as (fake, client):
+        row = deposit(fake, fake._now_ms() - 60_000)
+        stream = client.funding.watch_deposits(reconcile_every=30)
+        async with consuming(stream) as seen:
+            await until(lambda: stream.stats.fills >= 2)
+            credit(fake, row, "1")
+            credit(fake, row, "2")
+            await until(lambda: seen.last().get(row["depId"]) == "2", within=20)
+    assert seen.pairs == [(row["depId"], "1"), (row["depId"], "2")]
 
 
 @pytest.mark.parametrize("transport", ["poll", "websocket"])
