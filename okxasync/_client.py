@@ -173,10 +173,17 @@ class Client:
         """Close the HTTP session and the limiter's connections. Safe to call more than once.
 
         A limiter shared with other clients reconnects by itself when they next use it.
+        Cancelled, it still closes what comes after the step it was cancelled in (each
+        step runs whatever happened to the one before); a cancelled step is finished by
+        the next `aclose()`.
         """
-        await self._events.aclose()
-        await self._pipeline.transport.aclose()
-        await self._pipeline.scheduler.limiter.aclose()
+        try:
+            await self._events.aclose()
+        finally:
+            try:
+                await self._pipeline.transport.aclose()
+            finally:
+                await self._pipeline.scheduler.limiter.aclose()
 
     @property
     def rate_limits(self) -> Mapping[str, Rate]:

@@ -93,18 +93,19 @@ class AiohttpTransport:
         """Close the sessions. Safe to call more than once; later sends raise ``OkxError``,
         and sends in flight end in :class:`TransportError`."""
         self._closed = True
-        sessions, self._sessions = self._sessions, None
+        sessions = self._sessions
         if sessions is not None:
             await sessions.aclose()
+            self._sessions = None  # only once closed: a cancelled close is finished next time
 
     def _session(self, fresh: bool) -> aiohttp.ClientSession:
+        if self._closed:  # first: sessions are kept until closed, as they are being closed
+            raise OkxError("this Client is closed")
         sessions = self._sessions
         if sessions is not None and sessions.loop is asyncio.get_running_loop():
             session = sessions.made.get(fresh)  # the usual case: made, this loop
             if session is not None:
                 return session
-        if self._closed:
-            raise OkxError("this Client is closed")
         loop = asyncio.get_running_loop()
         if self._sessions is None or self._sessions.loop is not loop:
             # No header on every request but the demo flag: a GET has no body to describe,
@@ -225,9 +226,21 @@ class _LoopSessions:
             return
         if not self._done.done():
             self._done.set_result(None)
-        made, self.made = self.made, {}
-        for session in made.values():
-            await session.close()
+        try:
+            await _close_each(list(self.made.values()))
+        finally:
+            # Kept until closed: a close cancelled before it began is done next time.
+            self.made = {fresh: s for fresh, s in self.made.items() if not s.closed}
+
+
+async def _close_each(sessions: list[aiohttp.ClientSession]) -> None:
+    """Close every one of ``sessions``, even when closing one before it failed or was
+    cancelled."""
+    if sessions:
+        try:
+            await sessions[0].close()
+        finally:
+            await _close_each(sessions[1:])
 
 
 async def _close_at_shutdown(

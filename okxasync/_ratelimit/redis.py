@@ -271,12 +271,14 @@ class RedisLimiter:
 
     async def aclose(self) -> None:
         """Finish pending updates (settle, give back), then close the connection pool;
-        the next call reconnects."""
+        the next call reconnects. Cancelled, it leaves the updates running (an update
+        cancelled could free units early) and the next `aclose()` finishes the job."""
         while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
-        client, self._redis = self._redis, None
+            await asyncio.wait(set(self._pending))  # not gather: a cancel would reach them
+        client = self._redis
         if client is not None:
             await client.aclose()
+            self._redis = None  # only once closed: a cancelled close is finished next time
 
     def _key(self, claim: Claim) -> str:
         bucket = claim.bucket

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from ratelimit_helpers import (
@@ -37,6 +38,9 @@ from okxasync import Client, LimiterUnavailableError, Rate, RedisLimiter, Slot, 
 from okxasync._ratelimit import DEFAULT_MARGIN, Full
 from okxasync._ratelimit.rules import FUNDING, TRANSFER
 from okxasync.testing import FakeExchange
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = Rate(5, 0.5)
@@ -549,4 +553,48 @@ async def test_a_sent_request_counts_even_if_its_unit_was_gone(redis_url: str) -
     await limiter.aclose()
     assert await store.zscore(key, f"{kept.token}:1") is not None
     assert 0 < await store.pttl(key) <= 2_100  # the unit's 1.05 s, then 1 s of slack
+    await store.aclose()
+
+
+async def connections_of_others(store: Redis) -> int:
+    """The connections the Redis server has open, besides ``store``'s own (waiting a
+    little for the closing ones to go: the server notices a close in its next turn)."""
+    for _ in range(100):
+        others = len(await store.client_list()) - 1
+        if not others:
+            break
+        await asyncio.sleep(0.02)
+    return others
+
+
+@pytest.mark.redis
+async def test_a_second_aclose_finishes_what_cancelled_ones_left(redis_url: str) -> None:
+    """``Client.aclose()`` cancelled again at every turn of the loop until it ends may
+    leave something open; the next ``aclose()`` closes it: both HTTP sessions (no
+    "Unclosed client session", which the suite turns into a failure) and the Redis pool
+    (the server has no connection of the client left)."""
+    from redis.asyncio import Redis
+
+    wide = {"funding": Rate(1000, 1.0)}
+    store = Redis.from_url(redis_url)
+    async with FakeExchange(seed=0, rate_limits=wide) as fake:
+        for turns in range(1, 10):
+            limiter = RedisLimiter(redis_url, account="main")
+            client = Client(
+                base_url=fake.url, rate_limits=wide, limiter=limiter, **fake.credentials
+            )
+            await client.funding.balances()  # the kept-alive session
+            await client.funding.withdraw(  # the fresh session
+                ccy="USDT", amt=Decimal(2), dest="4", to_addr="TN4hxx", fee="1", chain="USDT-TRC20"
+            )
+            closer = asyncio.ensure_future(client.aclose())
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            while not closer.done():
+                closer.cancel()
+                await asyncio.sleep(0)
+            await client.aclose()
+            assert await connections_of_others(store) == 0, turns
+            del client, closer, limiter
+            gc.collect()
     await store.aclose()
