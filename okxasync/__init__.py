@@ -18,6 +18,7 @@ from ._config import (
 from ._errors import (
     APIError,
     AuthenticationError,
+    ClientClosedError,
     LimiterUnavailableError,
     OkxError,
     OutcomeUnknownError,
@@ -73,6 +74,7 @@ __all__ = [
     "Bill",
     "BillType",
     "Client",
+    "ClientClosedError",
     "ConvertCurrency",
     "ConvertPair",
     "ConvertQuote",

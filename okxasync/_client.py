@@ -172,11 +172,16 @@ class Client:
     async def aclose(self) -> None:
         """Close the HTTP session and the limiter's connections. Safe to call more than once.
 
+        Calls waiting for a rate-limit slot, calls in flight and later calls raise
+        [`ClientClosedError`][okxasync.ClientClosedError] (a withdrawal or trade in flight:
+        `OutcomeUnknownError`); none of them is retried or takes a slot of the limiter.
+
         A limiter shared with other clients reconnects by itself when they next use it.
         Cancelled, it still closes what comes after the step it was cancelled in (each
         step runs whatever happened to the one before); a cancelled step is finished by
         the next `aclose()`.
         """
+        self._pipeline.scheduler.close()  # calls waiting for a slot fail now, sending nothing
         try:
             await self._events.aclose()
         finally:

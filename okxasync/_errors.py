@@ -9,6 +9,7 @@
     ├── PagingError              a history cannot be paged on: one millisecond fuller than a
     │                            page, or a page-index history that makes no progress
     ├── TransportError           connection failures and timeouts, after retries
+    ├── ClientClosedError        the Client was closed before or while the call went
     ├── LimiterUnavailableError  the shared rate limiter (Redis) cannot be reached; nothing sent
     ├── ValidationError          a bad argument, raised before anything is sent
     └── OutcomeUnknownError      a withdrawal / RFQ trade whose result is unknown
@@ -24,6 +25,7 @@ from ._text import iso_ms
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "ClientClosedError",
     "LimiterUnavailableError",
     "OkxError",
     "OutcomeUnknownError",
@@ -174,6 +176,29 @@ class TransportError(OkxError):
         return (_transport_error, (type(self), str(self), self.maybe_sent))
 
 
+class ClientClosedError(OkxError):
+    """The `Client` was closed (`aclose()`) before the call was sent, or while it was in
+    flight. Never retried: a closed client sends nothing more.
+
+    Args:
+        message: What was stopped.
+        maybe_sent: Whether the request may have reached the server.
+
+    Attributes:
+        maybe_sent: `False` when the call was stopped before its request was written (it
+            was waiting for its rate-limit slot, or had not started); `True` when the
+            client closed while the request was in flight (a withdrawal or trade then
+            ends as [`OutcomeUnknownError`][okxasync.OutcomeUnknownError]).
+    """
+
+    def __init__(self, message: str = "this Client is closed", *, maybe_sent: bool = False):
+        self.maybe_sent = maybe_sent
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_closed_error, (str(self), self.maybe_sent))
+
+
 class LimiterUnavailableError(OkxError):
     """The shared rate limiter (e.g. Redis) could not be reached; nothing was sent.
 
@@ -213,6 +238,10 @@ class OutcomeUnknownError(OkxError):
 
 def _transport_error(cls: type[TransportError], message: str, maybe_sent: bool) -> TransportError:
     return cls(message, maybe_sent=maybe_sent)
+
+
+def _closed_error(message: str, maybe_sent: bool) -> ClientClosedError:
+    return ClientClosedError(message, maybe_sent=maybe_sent)
 
 
 def excerpt(body: bytes) -> str:

@@ -35,6 +35,7 @@ from email.utils import parsedate_to_datetime
 from .._errors import (
     APIError,
     AuthenticationError,
+    ClientClosedError,
     OkxError,
     RateLimitError,
     ResponseError,
@@ -209,7 +210,7 @@ def may_have_executed(error: OkxError) -> bool:
         return error.code == "0" or error.code in BUSY_CODES
     if isinstance(error, AuthenticationError):
         return False
-    if isinstance(error, TransportError):
+    if isinstance(error, (TransportError, ClientClosedError)):
         return error.maybe_sent
     if isinstance(error, APIError):
         return error.status >= 500 or error.code in BUSY_CODES or error.code in TIMEOUT_CODES

@@ -41,7 +41,7 @@ import msgspec
 from aiohttp import ClientResponse
 from yarl import URL
 
-from .._errors import OkxError, ResponseError, TransportError, printable
+from .._errors import ClientClosedError, ResponseError, TransportError, printable
 from .connector import SENDING, Request, SlotLapsed
 from .connector import session as connector_session
 
@@ -90,8 +90,9 @@ class AiohttpTransport:
         self._closed = False
 
     async def aclose(self) -> None:
-        """Close the sessions. Safe to call more than once; later sends raise ``OkxError``,
-        and sends in flight end in :class:`TransportError`."""
+        """Close the sessions. Safe to call more than once; later sends raise
+        :class:`ClientClosedError` (``maybe_sent`` false), and so do sends in flight
+        (``maybe_sent`` true once their request was handed a connection)."""
         self._closed = True
         sessions = self._sessions
         if sessions is not None:
@@ -100,7 +101,7 @@ class AiohttpTransport:
 
     def _session(self, fresh: bool) -> aiohttp.ClientSession:
         if self._closed:  # first: sessions are kept until closed, as they are being closed
-            raise OkxError("this Client is closed")
+            raise ClientClosedError()
         sessions = self._sessions
         if sessions is not None and sessions.loop is asyncio.get_running_loop():
             session = sessions.made.get(fresh)  # the usual case: made, this loop
@@ -173,13 +174,14 @@ class AiohttpTransport:
 
     def _failure(
         self, request: Request, what: str, exc: BaseException | None, *, maybe_sent: bool = True
-    ) -> TransportError:
+    ) -> TransportError | ClientClosedError:
+        path = f"{request.method} {bare_path(request.path)}"
         if self._closed:
             what = "failed: the Client was closed while the request was in flight"
-        elif exc is not None:
+            return ClientClosedError(f"{path} {what}", maybe_sent=maybe_sent)
+        if exc is not None:
             what = f"{what}: {type(exc).__name__}: {printable(str(exc))}"
-        message = f"{request.method} {bare_path(request.path)} {what}"
-        return TransportError(message, maybe_sent=maybe_sent)
+        return TransportError(f"{path} {what}", maybe_sent=maybe_sent)
 
 
 #: The headers of a request with a body (the API's bodies are JSON).

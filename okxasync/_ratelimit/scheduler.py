@@ -51,6 +51,7 @@ from types import TracebackType
 
 from .._errors import (
     APIError,
+    ClientClosedError,
     LimiterUnavailableError,
     RateLimitError,
     ResponseError,
@@ -115,6 +116,7 @@ class Scheduler:
         self._pump: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
         self._dirty = False
+        self._closed = False
 
     @property
     def rates(self) -> Mapping[str, Rate]:
@@ -165,8 +167,9 @@ class Scheduler:
             self._settle(slot, answered=True)
         elif isinstance(error, (APIError, ResponseError)):
             self._settle(slot, answered=True)
-        elif isinstance(error, TransportError) and not error.maybe_sent:
-            # Provably never written (no connection, a lapsed slot): nothing to count.
+        elif isinstance(error, (TransportError, ClientClosedError)) and not error.maybe_sent:
+            # Provably never written (no connection, a lapsed slot, the client closed
+            # before it was sent): nothing to count.
             self.limiter.release(slot)
             if self._pump is not None:
                 self._poke()
@@ -200,7 +203,7 @@ class Scheduler:
         limiter keeps its windows in this process and has room; else ``None`` (then
         :meth:`queue_for`). Pair it with :meth:`finish`, as :meth:`slot` does."""
         take_now = self._take_now
-        if take_now is None or self._pump is not None or any(self._queues):
+        if take_now is None or self._pump is not None or any(self._queues) or self._closed:
             return None
         known = self._needs_of.get(id(claims))
         if known is not None and known[0] is claims and known[2] is not None and cost == 1:
@@ -238,7 +241,10 @@ class Scheduler:
         self, claims: Sequence[Claim], priority: Priority = Priority.DIRECT, cost: int = 1
     ) -> Slot:
         """:meth:`acquire` once :meth:`take_at_once` found no slot: a shared store is asked
-        directly when nobody waits (most calls under the limit); else the caller queues."""
+        directly when nobody waits (most calls under the limit); else the caller queues.
+        Raises :class:`ClientClosedError` once :meth:`close` was called."""
+        if self._closed:
+            raise ClientClosedError()
         needs = self._needs(claims, cost)
         if self._take_now is None and self._pump is None and not any(self._queues):
             got = await self.limiter.take(needs, cost)
@@ -249,6 +255,13 @@ class Scheduler:
         slot = await self._queued(needs, cost, priority)
         self._admitted(slot, time.monotonic() - started, priority)
         return slot
+
+    def close(self) -> None:
+        """Admit nothing more: every queued caller, and every later one, gets
+        :class:`ClientClosedError` (it took no slot). Slots already admitted end as usual."""
+        self._closed = True
+        self._fail_all(ClientClosedError())
+        self._poke()  # the pump, asleep until a window frees, sees nobody waits and ends
 
     # -- waiting ---------------------------------------------------------------------
 
@@ -383,8 +396,8 @@ class Scheduler:
             for waiter in queue:
                 if waiter.future.done():
                     continue
-                if isinstance(exc, LimiterUnavailableError):  # one error object per caller
-                    error = LimiterUnavailableError(str(exc))
+                if isinstance(exc, (LimiterUnavailableError, ClientClosedError)):
+                    error = type(exc)(str(exc))  # one error object per caller
                     error.__cause__ = exc.__cause__
                     waiter.future.set_exception(error)
                 elif isinstance(exc, Exception):  # a bug: let every caller see it

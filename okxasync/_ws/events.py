@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .._errors import OkxError, ValidationError
+from .._errors import ClientClosedError, ValidationError
 from .._http.pipeline import Pipeline
 from .hub import Hub, HubContext
 from .timing import WatchTiming
@@ -30,7 +30,7 @@ class Events:
     def hub(self) -> Hub:
         """The shared business WebSocket connection (created on first use)."""
         if self._closed:
-            raise OkxError("this Client is closed")
+            raise ClientClosedError()
         if self.ws_url is None:
             raise ValidationError("this host has no business WebSocket")
         if self._hub is None:
@@ -68,7 +68,7 @@ class Events:
 
     def remember(self, stream: object) -> None:
         if self._closed:
-            raise OkxError("this Client is closed")
+            raise ClientClosedError()
         self._streams.add(stream)
 
     def forget(self, stream: object) -> None:

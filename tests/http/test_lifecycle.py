@@ -6,12 +6,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 from collections.abc import Awaitable
 from decimal import Decimal
 
 import pytest
 
-from okxasync import Client, OkxError, OutcomeUnknownError, Rate, RetryPolicy, ValidationError
+from okxasync import (
+    Client,
+    ClientClosedError,
+    OutcomeUnknownError,
+    Rate,
+    RetryPolicy,
+    ValidationError,
+)
+from okxasync._endpoints import funding as ep
+from okxasync._http.clock import ServerClock
+from okxasync._http.pipeline import Pipeline
+from okxasync._http.signing import Credentials
+from okxasync._http.transport import AiohttpTransport
+from okxasync._ratelimit import LocalLimiter, Scheduler
 from okxasync.testing import FakeCredentials, FakeExchange
 
 WIDE = {"funding": Rate(500, 1.0), "otc": Rate(500, 1.0)}
@@ -57,6 +71,8 @@ async def test_okx_base_url_points_a_client_at_the_emulator(
 
 
 async def test_calls_in_flight_when_the_client_closes_end_as_okx_errors() -> None:
+    """They end as ClientClosedError that may have been sent, at once: not retried (a
+    retry would take a rate-limit slot only to be refused)."""
     policy = RetryPolicy(lookups=1, lookup_interval=0.01)
     async with FakeExchange(rate_limits=WIDE, latency=0.3) as fake:
         client = Client(base_url=fake.url, retry=policy, rate_limits=WIDE, **fake.credentials)
@@ -68,10 +84,82 @@ async def test_calls_in_flight_when_the_client_closes_end_as_okx_errors() -> Non
         await asyncio.sleep(0.15)  # all of them sent, none answered
         await client.aclose()
         *reads, withdrawal = await asyncio.gather(*tasks, return_exceptions=True)
-    assert all(type(r) is OkxError and "closed" in str(r) for r in reads), reads
+        sent = client.rate_limit_stats()["funding"].sent
+    assert all(isinstance(r, ClientClosedError) and r.maybe_sent for r in reads), reads
+    assert all("closed while the request was in flight" in str(r) for r in reads), reads
+    assert sent == len(tasks)  # no retry, no lookup took a slot
     # The withdrawal may have executed: its outcome is unknown, not "closed".
     assert isinstance(withdrawal, OutcomeUnknownError), withdrawal
     assert "closed while the request was in flight" in str(withdrawal)
+
+
+async def test_calls_waiting_for_a_slot_when_the_client_closes_fail_at_once() -> None:
+    """A call queued for its rate-limit slot is refused when ``aclose()`` runs, not when
+    its window would have let it through (5 s later here)."""
+    tight = {"funding": Rate(1, 5.0)}
+    async with FakeExchange(rate_limits=tight, latency=0.1) as fake:
+        client = Client(base_url=fake.url, rate_limits=tight, **fake.credentials)
+        in_flight = asyncio.ensure_future(client.funding.balances())
+        await asyncio.sleep(0.02)
+        queued = asyncio.ensure_future(client.funding.balances())
+        await asyncio.sleep(0.02)
+        closed_at = time.monotonic()
+        await client.aclose()
+        done, _ = await asyncio.wait([in_flight, queued], timeout=1.0)
+        assert done == {in_flight, queued}, f"{time.monotonic() - closed_at:.2f} s"
+        assert client.rate_limit_stats()["funding"].waiting == 0
+    error = queued.exception()
+    assert isinstance(error, ClientClosedError) and not error.maybe_sent, error
+    assert isinstance(in_flight.exception(), ClientClosedError)
+    assert len(fake.requests) == 1
+
+
+async def test_a_closed_client_takes_no_slot_of_a_limiter_it_shares() -> None:
+    """Client ``a``'s twelve queued calls fail when it closes: none takes a unit of the
+    limiter it shares with ``b``, which waits only for ``a``'s two calls that went."""
+    rate = {"funding": Rate(2, 1.0)}
+    limiter = LocalLimiter()
+    async with FakeExchange(rate_limits=rate) as fake:
+        a = Client(base_url=fake.url, rate_limits=rate, limiter=limiter, **fake.credentials)
+        b = Client(base_url=fake.url, rate_limits=rate, limiter=limiter, **fake.credentials)
+        calls = [asyncio.ensure_future(a.funding.balances()) for _ in range(12)]
+        await asyncio.sleep(0.05)  # two answered, ten queued
+        await a.aclose()
+        started = time.monotonic()
+        for _ in range(4):
+            await b.funding.balances()
+        took = time.monotonic() - started
+        await b.aclose()
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert sum(isinstance(o, ClientClosedError) for o in outcomes) == 10
+    assert a.rate_limit_stats()["funding"].sent == 2
+    assert len(fake.requests) == 6
+    # b's 3rd and 4th calls wait for a's units (1 s) and b's own first two (2 s); a's ten
+    # queued calls, had they taken units, would have pushed them later.
+    assert took < 2.5, took
+
+
+async def test_a_call_whose_client_closed_after_it_took_its_slot_gives_it_back(
+    fake: FakeExchange,
+) -> None:
+    """Admitted, then finding the transport closed before it sends: the call sent nothing,
+    so its unit goes back at once (it is not held for ``period + margin``)."""
+    scheduler = Scheduler({"funding": Rate(1, 60.0)})
+    transport = AiohttpTransport(fake.url, timeout=5.0)
+    creds = fake.credentials
+    pipeline = Pipeline(
+        Credentials(creds["api_key"], creds["secret_key"], creds["passphrase"]),
+        transport,
+        scheduler,
+        RetryPolicy(),
+        ServerClock(),
+    )
+    await transport.aclose()
+    with pytest.raises(ClientClosedError) as caught:
+        await pipeline.request(ep.BALANCES, {})
+    assert not caught.value.maybe_sent
+    assert scheduler.take_at_once(ep.BALANCES.claims({})) is not None  # the unit is free
+    assert fake.requests == []
 
 
 async def used_client(fake: FakeExchange) -> Client:

@@ -9,6 +9,7 @@ import pytest
 from okxasync import (
     APIError,
     AuthenticationError,
+    ClientClosedError,
     OkxError,
     RateLimitError,
     ResponseError,
@@ -102,6 +103,8 @@ def test_no_retry_starts_past_the_deadline() -> None:
         (AuthenticationError("50102", "Timestamp request expired", 401), False),
         (ValidationError("bad"), False),
         (OkxError("this Client is closed"), False),
+        (ClientClosedError(), False),
+        (ClientClosedError("POST /x failed: closed in flight", maybe_sent=True), True),
     ],
 )
 def test_what_counts_as_ambiguous(error: OkxError, ambiguous: bool) -> None:
@@ -119,6 +122,15 @@ def test_transport_error_pickles_with_its_ambiguity() -> None:
     for maybe_sent in (True, False):
         copy = pickle.loads(pickle.dumps(TransportError("x", maybe_sent=maybe_sent)))
         assert (type(copy), str(copy), copy.maybe_sent) == (TransportError, "x", maybe_sent)
+
+
+def test_client_closed_error_pickles_and_is_never_retried() -> None:
+    for maybe_sent in (True, False):
+        error = ClientClosedError("x", maybe_sent=maybe_sent)
+        copy = pickle.loads(pickle.dumps(error))
+        assert (type(copy), str(copy), copy.maybe_sent) == (ClientClosedError, "x", maybe_sent)
+        for retry_safe in (True, False):
+            assert RetryPolicy().delay(error, 1, retry_safe=retry_safe, window=1.0) is None
 
 
 @pytest.mark.parametrize(
