@@ -25,10 +25,11 @@ time plus ``period + margin``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -169,6 +170,7 @@ class RedisLimiter:
         self.settle_failures = 0
         self._prefix = prefix
         self._redis: Redis | None = None
+        self._closing: list[Redis] = []  # pools aclose() is closing (or a cancel left)
         self._pending: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
@@ -257,7 +259,8 @@ class RedisLimiter:
         """Set the slot's units to free ``period + extra`` from now on the server's
         clock, if that is later (``GT``) or earlier (``LT``) than now set."""
         spans = [_span(rate, extra) for _, rate in slot.needs]
-        self._background(what, self._eval(_MOVE, slot, how, slot.cost, slot.token, *spans), slot)
+        args: list[int | str] = [how, slot.cost, slot.token, *spans]
+        self._background(what, lambda redis: self._eval(_MOVE, slot, *args, on=redis), slot)
 
     def release(self, slot: Slot) -> None:
         """As [`Limiter.release`][okxasync.Limiter.release], in the background.
@@ -267,57 +270,68 @@ class RedisLimiter:
         """
         members = [f"{slot.token}:{u}" for u in range(1, slot.cost + 1)]
         keys = [self._key(claim) for claim, _ in slot.needs]
-        self._background("give back", self._zrem(keys, members), slot)
+        self._background("give back", lambda redis: self._zrem(keys, members, redis), slot)
 
     async def aclose(self) -> None:
         """Finish pending updates (settle, give back), then close the connection pool;
-        the next call reconnects. Cancelled, it leaves the updates running (an update
-        cancelled could free units early) and the next `aclose()` finishes the job."""
+        the next call reconnects. An update of a call still in flight then (its client
+        closed) runs on a connection of its own, closed right after: it does not open the
+        pool again. Cancelled, `aclose()` leaves the updates running (an update cancelled
+        could free units early) and the next `aclose()` finishes the job."""
         while self._pending:
             await asyncio.wait(set(self._pending))  # not gather: a cancel would reach them
-        client = self._redis
-        if client is not None:
-            await client.aclose()
-            self._redis = None  # only once closed: a cancelled close is finished next time
+        if self._redis is not None:
+            self._closing.append(self._redis)  # from now on, updates do not use it
+            self._redis = None
+        while self._closing:
+            await self._closing[0].aclose()
+            del self._closing[0]  # only once closed: a cancelled close is finished next time
 
     def _key(self, claim: Claim) -> str:
         bucket = claim.bucket
         owner = f"ip:{self.ip}" if bucket.scope == "ip" else self.account
         return ":".join([self._prefix, owner, bucket.name, *claim.key])
 
-    async def _eval(self, script: str, slot: Slot, *args: int | str) -> Any:
+    async def _eval(
+        self, script: str, slot: Slot, *args: int | str, on: Redis | None = None
+    ) -> Any:
+        """Run ``script`` over ``slot``'s windows, on ``on`` (by default the pool)."""
         from redis.exceptions import RedisError
 
         keys = [self._key(claim) for claim, _ in slot.needs]
         try:
-            return await self._client().eval(script, len(keys), *keys, *args)
+            return await (on or self._client()).eval(script, len(keys), *keys, *args)
         except (RedisError, OSError) as exc:
             raise LimiterUnavailableError(
                 f"rate limiter at {_safe_url(self.url)} is unavailable "
                 f"({type(exc).__name__}); the request was not sent"
             ) from exc
 
-    async def _zrem(self, keys: list[str], members: list[str]) -> None:
+    async def _zrem(self, keys: list[str], members: list[str], on: Redis) -> None:
         from redis.exceptions import RedisError
 
         try:
-            async with self._client().pipeline(transaction=False) as pipe:
+            async with on.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.zrem(key, *members)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             raise LimiterUnavailableError(f"give back failed ({type(exc).__name__})") from exc
 
-    def _background(self, what: str, call: Coroutine[Any, Any, Any], slot: Slot) -> None:
-        task = asyncio.ensure_future(self._quietly(what, call, slot))
+    def _background(self, what: str, update: _Update, slot: Slot) -> None:
+        task = asyncio.ensure_future(self._quietly(what, update, slot))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _quietly(self, what: str, call: Coroutine[Any, Any, Any], slot: Slot) -> None:
-        """Await ``call``; a failure is logged and counted, never raised: the slot then
-        frees at its admission time plus ``period + margin``. Then ``slot.changed()``."""
+    async def _quietly(self, what: str, update: _Update, slot: Slot) -> None:
+        """Run ``update`` on the pool, or after :meth:`aclose` on a connection of its own;
+        a failure is logged and counted, never raised: the slot then frees at its
+        admission time plus ``period + margin``. Then ``slot.changed()``."""
         try:
-            await call
+            if self._redis is not None:
+                await update(self._redis)
+            else:
+                await _on_own_connection(self._connect(), update)
         except LimiterUnavailableError as exc:
             self.settle_failures += 1
             logger.warning(
@@ -330,18 +344,22 @@ class RedisLimiter:
                 slot.changed()
 
     def _client(self) -> Redis:
+        """The pool, opened on first use (again after :meth:`aclose`)."""
         if self._redis is None:
-            from redis.asyncio import Redis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import ExponentialBackoff
-
-            self._redis = Redis.from_url(
-                self.url,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
-            )
+            self._redis = self._connect()
         return self._redis
+
+    def _connect(self) -> Redis:
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+
+        return Redis.from_url(
+            self.url,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        )
 
     def _give_back_taken(self, call: asyncio.Future[Slot | Full]) -> None:
         if call.cancelled() or call.exception() is not None:
@@ -349,6 +367,22 @@ class RedisLimiter:
         slot = call.result()
         if isinstance(slot, Slot):
             self.release(slot)
+
+
+#: A background update of a slot, run on the Redis client given.
+_Update = Callable[["Redis"], Awaitable[object]]
+
+
+async def _on_own_connection(redis: Redis, update: _Update) -> None:
+    """``update`` on ``redis``, closed right after (a failure to close is dropped: the
+    connection goes anyway)."""
+    from redis.exceptions import RedisError
+
+    try:
+        await update(redis)
+    finally:
+        with contextlib.suppress(RedisError, OSError):
+            await redis.aclose()
 
 
 def _span(rate: Rate, extra: float) -> int:

@@ -598,3 +598,34 @@ async def test_a_second_aclose_finishes_what_cancelled_ones_left(redis_url: str)
             del client, closer, limiter
             gc.collect()
     await store.aclose()
+
+
+@pytest.mark.redis
+async def test_an_update_after_aclose_does_not_open_the_pool_again(redis_url: str) -> None:
+    """A call still in flight when its client closed the limiter settles (or gives back)
+    its slot afterwards: the update reaches Redis on a connection of its own, closed right
+    after, and no pool is left open that nothing would close (before: one connection
+    left, reported as "unclosed Connection" when collected)."""
+    from redis.asyncio import Redis
+
+    store = Redis.from_url(redis_url)
+    limiter = RedisLimiter(redis_url, account="main")
+    needs = [(FUNDING.claim(), Rate(5, 60.0))]
+    settled, given_back = await limiter.take(needs, 1), await limiter.take(needs, 1)
+    assert isinstance(settled, Slot) and isinstance(given_back, Slot)
+    await limiter.aclose()
+    limiter.settle(settled)  # answered: frees 60 s from now, not 60.05 s after admission
+    limiter.release(given_back)
+    key = "okxasync:main:funding"
+    for _ in range(100):  # both updates land
+        await asyncio.sleep(0.02)
+        score = await store.zscore(key, f"{settled.token}:1")
+        seconds, micros = await store.time()
+        lowered = score is not None and score / 1e6 - (seconds + micros / 1e6) < 60.0
+        if lowered and await store.zscore(key, f"{given_back.token}:1") is None:
+            break
+    else:
+        pytest.fail("the updates after aclose() did not reach Redis")
+    assert await connections_of_others(store) == 0
+    assert limiter.settle_failures == 0
+    await store.aclose()
