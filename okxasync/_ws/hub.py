@@ -40,6 +40,7 @@ from .._http.connector import session as connector_session
 from .._http.signing import Credentials
 from .._ratelimit import Scheduler
 from .._ratelimit.rules import WS_CONNECT
+from .._tasks import cancel_and_wait
 from .connection import Connection, LoginRefused
 from .protocol import Channel, Frame, channel_error, close_error
 from .timing import WatchTiming, backoff_delay
@@ -118,13 +119,13 @@ class Hub:
         """Stop the supervisor and close the connection; safe to call more than once."""
         self._listeners.clear()
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        try:
+            await cancel_and_wait([task] if task is not None else [])
+        finally:  # also when the caller is cancelled: no session is left open
+            session, self._session = self._session, None
+            if session is not None:
+                with anyio.CancelScope(shield=True):
+                    await session.close()
 
     async def _supervise(self) -> None:
         attempt = 0

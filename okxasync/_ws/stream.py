@@ -19,7 +19,6 @@ has to be retried still yields what changed since then.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Generic, Literal
 import anyio
 
 from .._errors import AuthenticationError, OkxError, ResponseError
+from .._tasks import cancel_and_wait
 from .dedupe import Tracker
 from .fill import Filler
 from .hub import Hub
@@ -187,11 +187,10 @@ class EventStream(Generic[R]):
             for channel in self._channels:
                 self._hub.remove(channel, self)
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._events.forget(self)
+        try:
+            await cancel_and_wait([task] if task is not None else [])
+        finally:  # also when the caller is cancelled: this stream is closed all the same
+            self._events.forget(self)
 
     # -------------------------------------------------------- hub listener
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Coroutine
 
 import anyio
 import pytest
@@ -128,6 +129,36 @@ async def test_closing_the_client_ends_streams_and_leaves_no_task_or_socket() ->
             await consumer
         await until(lambda: fake.ws.open_connections == 0)
         assert fake.ws.open_connections == 0
+    await asyncio.sleep(0)
+    gc.collect()
+    assert asyncio.all_tasks() - before == {asyncio.current_task()} - before
+
+
+async def cancelled_while_closing(close: Coroutine[object, object, None]) -> None:
+    """Run ``close`` in a task, cancel that task once it waits, and check the cancel is
+    raised (not swallowed, as it was when the close forwarded it to its own task)."""
+    closer = asyncio.ensure_future(close)
+    await asyncio.sleep(0)  # the closer runs until it waits for a task it cancelled
+    assert not closer.done()
+    closer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closer
+
+
+@pytest.mark.parametrize("closing", ["stream", "client", "client after the stream"])
+async def test_a_cancel_while_closing_is_raised_and_leaves_nothing_open(closing: str) -> None:
+    before = asyncio.all_tasks()
+    async with exchange(10) as (fake, client, _):
+        stream = client.funding.watch_deposits()
+        await stream.__aenter__()
+        await opened(stream)
+        if closing == "client after the stream":
+            await stream.aclose()  # the connection's task is left: the client ends it
+        await cancelled_while_closing(stream.aclose() if closing == "stream" else client.aclose())
+        assert client._events._streams == set()
+        await stream.aclose()  # a second close completes
+        await client.aclose()
+        await until(lambda: fake.ws.open_connections == 0)
     await asyncio.sleep(0)
     gc.collect()
     assert asyncio.all_tasks() - before == {asyncio.current_task()} - before
