@@ -4,13 +4,13 @@ splitting the shard expected to hold the most."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .._ratelimit import Rate
+from .._tasks import cancel_and_wait
 from .cursors import MIN_SPLIT_PAGES, Stamped
 from .shard import Shard
 from .timepaging import TimePager
@@ -179,9 +179,7 @@ class Concurrent(Generic[R]):
     async def aclose(self) -> None:
         self.cancel()
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
 
     def cancel(self) -> None:
         self._closed = True

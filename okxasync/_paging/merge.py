@@ -10,6 +10,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
+import anyio
+
+from .._tasks import cancel_and_wait
 from .cursors import Stamped
 from .iterator import Source
 
@@ -84,11 +87,13 @@ class Fanout(Generic[R]):
     async def aclose(self) -> None:
         tasks = list(self._tasks.values())
         self.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for source in self._sources:
-            await source.aclose()
+        try:
+            with contextlib.suppress(Exception):  # a fetch no one will read failed
+                await cancel_and_wait(tasks)
+        finally:  # cancelled already: each ends soon, even when the caller is cancelled
+            with anyio.CancelScope(shield=True):
+                for source in self._sources:
+                    await source.aclose()
 
     def cancel(self) -> None:
         self._closed = True

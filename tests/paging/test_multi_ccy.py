@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from cancel_helpers import cancelled_while_closing
 from paging_helpers import cancel_consumer, fast_exchange, requests_settle
 
 import okxasync
@@ -186,6 +187,21 @@ async def test_break_and_aclose_stop_every_currency(concurrency: int) -> None:
         settled = await requests_settle(fake, 0.1)
         await asyncio.sleep(0.3)
         assert len(fake.requests) == settled <= at_close + max(concurrency, len(CCYS))
+        with pytest.raises(StopAsyncIteration):
+            await held.__anext__()
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_cancel_while_closing_is_raised(concurrency: int) -> None:
+    async with fast_exchange(latency=0.02) as (fake, client):
+        held = client.funding.iter_deposits(ccy=CCYS, page_size=5, concurrency=concurrency)
+        with pytest.raises(TimeoutError):  # the first pages of every currency go on
+            await asyncio.wait_for(held.__anext__(), 0.005)
+        await cancelled_while_closing(held.aclose())  # was swallowed
+        settled = await requests_settle(fake, 0.1)
+        await asyncio.sleep(0.3)
+        assert len(fake.requests) == settled
+        await held.aclose()  # a second close completes
         with pytest.raises(StopAsyncIteration):
             await held.__anext__()
 

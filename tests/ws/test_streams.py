@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Coroutine
 
 import anyio
 import pytest
+from cancel_helpers import cancelled_while_closing
 from ws_helpers import consuming, exchange, opened, pair, until, withdraw
 
 import okxasync
@@ -132,17 +132,6 @@ async def test_closing_the_client_ends_streams_and_leaves_no_task_or_socket() ->
     await asyncio.sleep(0)
     gc.collect()
     assert asyncio.all_tasks() - before == {asyncio.current_task()} - before
-
-
-async def cancelled_while_closing(close: Coroutine[object, object, None]) -> None:
-    """Run ``close`` in a task, cancel that task once it waits, and check the cancel is
-    raised (not swallowed, as it was when the close forwarded it to its own task)."""
-    closer = asyncio.ensure_future(close)
-    await asyncio.sleep(0)  # the closer runs until it waits for a task it cancelled
-    assert not closer.done()
-    closer.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await closer
 
 
 @pytest.mark.parametrize("closing", ["stream", "client", "client after the stream"])
