@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from .._tasks import cancel_and_wait
+from .._tasks import cancel_and_wait, retrieve
 from .cursors import Stamped
 from .iterator import Source
 
@@ -98,9 +98,12 @@ class Fanout(Generic[R]):
     def cancel(self) -> None:
         self._closed = True
         tasks, self._tasks = self._tasks, {}
-        for task in tasks.values():
-            if not task.done() and not task.get_loop().is_closed():
+        for task in tasks.values():  # a fetch no one will read: its error is dropped
+            if task.done():
+                retrieve(task)
+            elif not task.get_loop().is_closed():
                 task.cancel()
+                task.add_done_callback(retrieve)
         for source in self._sources:
             source.cancel()
 

@@ -4,6 +4,7 @@ RFQ page shifts, cancellation and concurrent time shards."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -230,6 +231,34 @@ async def test_records_outside_the_cursor_window_are_a_response_error(
     assert len(got) == 9  # the first page, but its oldest millisecond (held back)
     await asyncio.sleep(0.2)
     assert 2 <= len(seen) <= 1 + concurrency  # the workers stopped after the bad page
+
+
+async def test_a_dropped_iterator_leaves_no_fetch_error_unretrieved() -> None:
+    """One currency's first page arrives, another's fetch fails while the consumer holds
+    the first record; the consumer breaks and drops the iterator: the failure was never
+    read, and asyncio must not log it as never retrieved."""
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.query["ccy"] == "BTC":
+            await asyncio.sleep(0.05)
+            return web.Response(status=502, text="<html>bad gateway</html>")
+        page = rows(3, lambda i: 1_700_000_000_000 - i, ccy="USDT")
+        return web.Response(text=json.dumps({"code": "0", "msg": "", "data": page}))
+
+    logged: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: logged.append(context))
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("")).rstrip("/")
+        retry = okxasync.RetryPolicy(attempts=1)
+        async with okxasync.Client("k", "s", "p", base_url=url, rate_limits=FAST, retry=retry) as c:
+            async for _ in c.funding.iter_deposits(ccy=["USDT", "BTC"], concurrency=2):
+                await asyncio.sleep(0.2)  # the BTC fetch fails meanwhile
+                break
+            gc.collect()
+            await asyncio.sleep(0)
+    assert [context["message"] for context in logged] == []
 
 
 # ------------------------------------------------------------------------- RFQ
