@@ -27,9 +27,11 @@ IN_FLIGHT_SLACK = 2.0
 
 @dataclass(frozen=True)
 class _Failed:
-    """A worker's error, delivered in order with the pages."""
+    """A worker's error, delivered in order with the pages, and the shard it was paging
+    (unchanged by the failed request: paged again on the next call)."""
 
     error: Exception
+    shard: Shard
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class Concurrent(Generic[R]):
     bounded and fetching pauses when the consumer does. Workers reference only this
     object, never the iterator, so dropping the iterator (a ``break``) lets it be
     collected and cancel them.
+
+    A worker's error is raised by ``next_page``; the other workers go on, and the next
+    call starts a worker on the failed shard where it stopped: iterating again after an
+    error resumes, as a sequential source does.
     """
 
     def __init__(
@@ -65,6 +71,7 @@ class Concurrent(Generic[R]):
         self._queue: asyncio.Queue[list[R] | _Failed | _Done] = asyncio.Queue(maxsize=workers)
         self._progress = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._failed: list[Shard] = []  # shards whose worker failed, paged again next call
         self._running = 0
         self._pages = 0  # fetched so far, by every worker
         self._closed = False
@@ -74,9 +81,11 @@ class Concurrent(Generic[R]):
             return None
         if self._first is not None:
             return await self._first_page(self._first)
+        while self._failed:  # still counted in ``_running``: its worker ended early
+            self._tasks.append(asyncio.ensure_future(self._work(self._failed.pop())))
         item = await self._queue.get()
         if isinstance(item, _Failed):
-            await self.aclose()
+            self._failed.append(item.shard)
             raise item.error
         if isinstance(item, _Done):
             self._closed = True
@@ -145,16 +154,16 @@ class Concurrent(Generic[R]):
         return max(1, min(self._workers, math.ceil(needed)))
 
     async def _work(self, shard: Shard | None) -> None:
-        try:
-            while self._active:
-                if shard is None:
-                    await self._progress.wait()
-                else:
+        while self._active:
+            if shard is None:
+                await self._progress.wait()
+            else:
+                try:
                     await self._page_through(shard)
-                shard = self._steal()
-        except Exception as error:
-            await self._queue.put(_Failed(error))
-            return
+                except Exception as error:
+                    await self._queue.put(_Failed(error, shard))
+                    return
+            shard = self._steal()
         self._running -= 1
         if self._running == 0:
             await self._queue.put(_Done())

@@ -37,7 +37,11 @@ class HistoryIterator(Generic[R]):
 
     Iterating raises what the underlying requests raise (see the call that made it), and
     [`PagingError`][okxasync.PagingError] when one millisecond holds more records than the
-    largest page, or when page-index pages (RFQ history) make no progress.
+    largest page, or when page-index pages (RFQ history) make no progress. After an
+    error the iterator stays open: iterating again resumes where it stopped (the failed
+    request is sent again; with `concurrency > 1` or several currencies the other
+    fetches went on meanwhile), so catching the error, backing off and iterating on
+    yields every record exactly once.
 
     Args:
         source: Where the pages come from (the library's pagers).

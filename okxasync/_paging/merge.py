@@ -51,7 +51,9 @@ class Fanout(Generic[R]):
     """Several sources (one per currency), each with at most one ``next_page`` in flight.
 
     Its tasks reference the sources only, never this object, so dropping the iterator
-    cancels them (``cancel`` from ``__del__``). A failure closes every source.
+    cancels them (``cancel`` from ``__del__``). A source's error is raised; the other
+    fetches go on, and the next call asks the failed source again (sources resume after
+    an error), so iterating again loses nothing.
     """
 
     def __init__(self, sources: Sequence[Source[R]]) -> None:
@@ -66,8 +68,9 @@ class Fanout(Generic[R]):
 
     async def _next_done(self) -> tuple[int, Sequence[R] | None] | None:
         """A finished fetch (the lowest-numbered one if several are done): its source and
-        page (``None`` once that source is exhausted); ``None`` if closed meanwhile. A
-        cancelled caller loses nothing: the fetches go on and the next call collects them."""
+        page (``None`` once that source is exhausted); ``None`` if closed meanwhile; raises
+        a failed fetch's error. A cancelled caller loses nothing: the fetches go on and
+        the next call collects them."""
         done = [i for i, task in self._tasks.items() if task.done()]
         if not done:
             await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
@@ -75,11 +78,7 @@ class Fanout(Generic[R]):
                 return None
             done = [i for i, task in self._tasks.items() if task.done()]
         index = min(done)
-        try:
-            page = self._tasks.pop(index).result()
-        except Exception:
-            await self.aclose()
-            raise
+        page = self._tasks.pop(index).result()  # an error: that source is asked again next
         if page is None:
             self._live[index] = False
         return index, page

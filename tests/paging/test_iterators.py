@@ -18,7 +18,7 @@ from paging_helpers import FAST, cancel_consumer, fast_exchange, requests_settle
 
 import okxasync
 from okxasync import PagingError, ResponseError, ValidationError
-from okxasync.testing import FakeExchange
+from okxasync.testing import FakeExchange, Faults
 
 Row = dict[str, str]
 
@@ -259,6 +259,37 @@ async def test_a_dropped_iterator_leaves_no_fetch_error_unretrieved() -> None:
             gc.collect()
             await asyncio.sleep(0)
     assert [context["message"] for context in logged] == []
+
+
+@pytest.mark.parametrize(("ccys", "concurrency"), [(0, 1), (0, 4), (2, 1), (3, 4)])
+async def test_iterating_again_after_an_error_resumes_where_it_stopped(
+    ccys: int, concurrency: int
+) -> None:
+    """The usual pattern: catch the error, back off, keep iterating. Every record comes
+    exactly once in the end (concurrent and several-currency iterators used to end
+    silently after an error, dropping the rest)."""
+    async with FakeExchange(seed=1, rate_limits=FAST) as fake:
+        retry = okxasync.RetryPolicy(attempts=1)
+        async with okxasync.Client(
+            base_url=fake.url, rate_limits=FAST, retry=retry, **fake.credentials
+        ) as client:
+            every = fake.state.deposits
+            wanted = sorted({r["ccy"] for r in every})[:ccys]
+            expected = [r["depId"] for r in every if not wanted or r["ccy"] in wanted]
+            deposits = client.funding.iter_deposits(
+                ccy=wanted or None, page_size=10, concurrency=concurrency
+            )
+            fake.faults = Faults(rate=0.4, kinds=("busy_503",), seed=7)
+            got: list[str] = []
+            errors = 0
+            while errors < 200:
+                try:
+                    await ids_of(deposits, "dep_id", got)
+                    break
+                except okxasync.OkxError:
+                    errors += 1
+            assert errors > 0
+            assert sorted(got) == sorted(expected)
 
 
 # ------------------------------------------------------------------------- RFQ
