@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 
 from .. import models as m
-from .._errors import PagingError, ResponseError
+from .._errors import OkxError, PagingError, ResponseError
 from .cursors import next_page_index, stamps_of
 
 __all__ = ["MAX_STALLS", "IndexPages", "SeenTrades"]
@@ -23,7 +23,8 @@ class IndexPages:
     Stops with :class:`PagingError` when the pages make no progress (a server that ignores
     ``pageIdx``, with or without ``totalPageCnt``, would otherwise be asked forever): a
     page equal to the one before, or more than ``MAX_STALLS`` full pages in a row without
-    a trade not yielded before.
+    a trade not yielded before. Such an error (and a page out of order) is raised again
+    by every later call: the pages cannot be trusted, and the iteration never just ends.
     """
 
     def __init__(self, fetch: Callable[[int], Awaitable[m.HistoryPage]], page_size: int) -> None:
@@ -33,15 +34,21 @@ class IndexPages:
         self._seen = SeenTrades()
         self._last_ids: list[str] = []
         self._stalls = 0
+        self._failure: OkxError | None = None
 
     async def next_page(self) -> list[m.HistoryTrade] | None:
         index = self._index
         if index is None:
             return None
+        if self._failure is not None:
+            raise self._failure
         page = await self._fetch(index)
-        self._index = None  # until this page is known to be progress
-        fresh = self._seen.fresh(page.trades)
-        self._check_progress(index, [t.trade_id for t in page.trades], bool(fresh))
+        try:
+            fresh = self._seen.fresh(page.trades)
+            self._check_progress(index, [t.trade_id for t in page.trades], bool(fresh))
+        except (PagingError, ResponseError) as error:
+            self._failure = error
+            raise
         self._index = next_page_index(index, len(page.trades), self._page_size, page.total_page_cnt)
         return fresh
 

@@ -344,8 +344,11 @@ async def test_rfq_unordered_page_is_a_response_error(
     fast: okxasync.Client, fake: FakeExchange
 ) -> None:
     fake.state.rfq_trades.reverse()
+    trades = fast.otc.iter_history()
     with pytest.raises(ResponseError, match="newest first"):
-        await ids_of(fast.otc.iter_history(), "trade_id")
+        await ids_of(trades, "trade_id")
+    with pytest.raises(ResponseError, match="newest first"):  # again: it never just ends
+        await ids_of(trades, "trade_id")
 
 
 # ---------------------------------------------------------------- cancellation

@@ -100,8 +100,11 @@ async def drain(records: okxasync.HistoryIterator[okxasync.HistoryTrade], ids: l
 async def test_a_server_that_ignores_page_idx_ends_with_paging_error() -> None:
     async with serving(ignores_page_idx) as (client, asked):
         got: list[str] = []
+        trades = client.otc.iter_history(page_size=10)
         with pytest.raises(PagingError, match="repeats page 0") as info:
-            await drain(client.otc.iter_history(page_size=10), got)
+            await drain(trades, got)
+        with pytest.raises(PagingError, match="repeats page 0"):  # again, asking nothing
+            await drain(trades, got)
     assert asked == [0, 1]
     assert got == [trade(n)["tradeId"] for n in range(49, 39, -1)]  # the first page, once
     assert info.value.ts_ms is None
