@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .._errors import ClientClosedError, ValidationError
+from .._errors import ClientClosedError, OkxError, ValidationError
 from .._http.pipeline import Pipeline
 from .hub import Hub, HubContext
 from .timing import WatchTiming
