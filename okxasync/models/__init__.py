@@ -8,9 +8,11 @@ fields the API documents as optional, or sends as ``""`` where a number is expec
 ``X | None`` (``None`` meaning "absent" or "empty"). Text fields keep ``""``.
 
 Amounts, prices and sizes are finite ``Decimal`` (``"NaN"`` or ``"Infinity"`` is a bad
-response). Millisecond timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ...; from 1970
-to the end of year 9999, checked when decoded) and read as aware UTC ``datetime`` through
-``ts``, ``quote_ts``, ...: decoding stays cheap and the datetime is built only when read.
+response). Millisecond timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ``p_time_ms``,
+...; from 1970 to the end of year 9999, a quote's ``ttl_ms`` up to 30 days and its expiry
+within the same years, checked when decoded) and read as aware UTC ``datetime`` through
+``ts``, ``quote_ts``, ``expires_at``, ...: decoding stays cheap and the datetime is built
+only when read, where it cannot fail.
 Documented state codes are enums (``OpenEnum``): ``str()`` gives the name a person reads,
 ``.value`` the API's code; unknown codes decode as a pseudo-member instead of failing.
 Unknown extra fields are ignored.

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Annotated, Any, overload
 
 import msgspec
 
-__all__ = ["MAX_MS", "Ms", "OpenEnum", "Record", "Timestamped", "declared_fields", "ms_to_datetime"]
+__all__ = [
+    "MAX_MS",
+    "MAX_TTL_MS",
+    "Ms",
+    "OpenEnum",
+    "Record",
+    "Timestamped",
+    "TtlMs",
+    "check_expiry",
+    "declared_fields",
+    "ms_to_datetime",
+]
 
 _UNKNOWN: dict[tuple[type[enum.Enum], str], Any] = {}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -21,6 +32,21 @@ MAX_MS = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc) - _EPO
 
 Ms = Annotated[int, msgspec.Meta(ge=0, le=MAX_MS)]
 """Unix milliseconds from 1970 to the end of year 9999 (checked when decoded)."""
+
+#: The longest lifetime of a quote: 30 days (the API's are seconds).
+MAX_TTL_MS = 30 * 86_400_000
+
+TtlMs = Annotated[int, msgspec.Meta(ge=0, le=MAX_TTL_MS)]
+"""A quote's lifetime, milliseconds from 0 to 30 days (checked when decoded)."""
+
+
+def check_expiry(start_ms: int, ttl_ms: int) -> None:
+    """Raises ``ValueError`` (a bad response, when decoding) if ``start_ms + ttl_ms`` is
+    past :data:`MAX_MS`: the quote's expiry could not be read as a datetime."""
+    if start_ms + ttl_ms > MAX_MS:
+        raise ValueError(
+            f"a quote made at {start_ms} ms, valid {ttl_ms} ms, expires after year 9999"
+        )
 
 
 @overload

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
 import msgspec
 
-from ._base import Ms, OpenEnum, Record, ms_to_datetime
+from ._base import Ms, OpenEnum, Record, TtlMs, check_expiry, ms_to_datetime
 from .otc import Side
 
 __all__ = [
@@ -75,7 +74,7 @@ class ConvertQuote(Record, frozen=True, kw_only=True):
     Attributes:
         quote_id: Quote id; pass it to ``client.convert.trade``.
         quote_time_ms: When the quote was made, Unix ms (``quote_time``: aware UTC).
-        ttl_ms: How long it is valid, ms.
+        ttl_ms: How long it is valid, ms (up to 30 days).
         cl_q_req_id: The client quote-request id sent (``""`` when none was sent).
         base_ccy: Base currency.
         quote_ccy: Quote currency.
@@ -90,7 +89,7 @@ class ConvertQuote(Record, frozen=True, kw_only=True):
 
     quote_id: str
     quote_time_ms: Ms = msgspec.field(name="quoteTime")
-    ttl_ms: Annotated[int, msgspec.Meta(ge=0, le=30 * 86_400_000)]
+    ttl_ms: TtlMs
     cl_q_req_id: str
     base_ccy: str
     quote_ccy: str
@@ -101,6 +100,9 @@ class ConvertQuote(Record, frozen=True, kw_only=True):
     cnvt_px: Decimal
     base_sz: Decimal
     quote_sz: Decimal
+
+    def __post_init__(self) -> None:
+        check_expiry(self.quote_time_ms, self.ttl_ms)  # so that expires_at can be read
 
     @property
     def quote_time(self) -> datetime:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import msgspec
 
-from ._base import OpenEnum, Record, Timestamped, ms_to_datetime
+from ._base import Ms, OpenEnum, Record, Timestamped, ms_to_datetime
 
 __all__ = [
     "CANCELLABLE_WITHDRAWAL_STATES",
@@ -234,7 +234,7 @@ class Deposit(Timestamped, frozen=True, kw_only=True):
     actual_dep_blk_confirm: int
     uid: str | None = None
     sub_acct: str | None = None
-    p_time_ms: int | None = msgspec.field(default=None, name="pTime")
+    p_time_ms: Ms | None = msgspec.field(default=None, name="pTime")
 
     @property
     def p_time(self) -> datetime | None:
@@ -328,7 +328,7 @@ class WithdrawalRecord(Timestamped, frozen=True, kw_only=True):
     client_id: str
     uid: str | None = None
     sub_acct: str | None = None
-    p_time_ms: int | None = msgspec.field(default=None, name="pTime")
+    p_time_ms: Ms | None = msgspec.field(default=None, name="pTime")
 
     @property
     def p_time(self) -> datetime | None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
-from ._base import Ms, OpenEnum, Record, Timestamped, ms_to_datetime
+from ._base import Ms, OpenEnum, Record, Timestamped, TtlMs, check_expiry, ms_to_datetime
 
 __all__ = [
     "HistoryPage",
@@ -109,7 +109,7 @@ class Quote(Record, frozen=True, kw_only=True):
 
     Attributes:
         quote_ts_ms: When it was quoted, Unix milliseconds (read it as `quote_ts`).
-        ttl_ms: How long it is valid, in milliseconds.
+        ttl_ms: How long it is valid, in milliseconds (up to 30 days).
         cl_q_req_id: Your id of the quote request, if you gave one.
         quote_id: The quote's id, to pass to `otc.trade()`.
         base_ccy: The base currency.
@@ -127,7 +127,7 @@ class Quote(Record, frozen=True, kw_only=True):
     """
 
     quote_ts_ms: Ms = msgspec.field(name="quoteTs")
-    ttl_ms: int
+    ttl_ms: TtlMs
     cl_q_req_id: str
     quote_id: str
     base_ccy: str
@@ -142,6 +142,9 @@ class Quote(Record, frozen=True, kw_only=True):
     ask_px: Decimal
     ask_base_sz: Decimal
     ask_quote_sz: Decimal
+
+    def __post_init__(self) -> None:
+        check_expiry(self.quote_ts_ms, self.ttl_ms)  # so that expires_at can be read
 
     @property
     def quote_ts(self) -> datetime:

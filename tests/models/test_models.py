@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from record_helpers import balance, deposit, trade
 
 import okxasync
@@ -321,6 +324,86 @@ def test_a_time_out_of_range_is_a_response_error_when_decoded(ts: str) -> None:
     quote = QUOTE.replace(b'"1710326094347"', f'"{ts}"'.encode())
     with pytest.raises(ResponseError, match="quoteTs"):
         decode(m.Quote, quote, 200)
+
+
+@pytest.mark.parametrize("p_time", ["99999999999999999", "-1", "253402300800000"])
+def test_a_push_time_out_of_range_is_a_response_error_when_decoded(p_time: str) -> None:
+    """``pTime`` is a time like ``ts``: it failed later, when ``.p_time`` was read."""
+    for record, body in ((m.Deposit, DEPOSIT_HISTORY), (m.WithdrawalRecord, WITHDRAWAL_HISTORY)):
+        pushed = body.replace(b'"ts":', f'"pTime": "{p_time}", "ts":'.encode())
+        with pytest.raises(ResponseError, match="pTime"):
+            decode(record, pushed, 200)
+
+
+def test_a_push_time_is_read_as_a_datetime() -> None:
+    pushed = DEPOSIT_HISTORY.replace(b'"ts":', b'"pTime": "253402300799999", "ts":')
+    [d] = decode(m.Deposit, pushed, 200)
+    assert d.p_time == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("ttl", ["300000000000000", "-1", "2592000001"])
+def test_a_quote_lifetime_out_of_range_is_a_response_error(ttl: str) -> None:
+    """Up to 30 days, as a Convert quote's: ``expires_at`` overflowed when read."""
+    with pytest.raises(ResponseError, match="ttlMs"):
+        decode(m.Quote, QUOTE.replace(b'"15000"', f'"{ttl}"'.encode()), 200)
+
+
+def test_a_quote_expiring_after_year_9999_is_a_response_error() -> None:
+    """Both its times in range, their sum is not: found when decoded, not when read."""
+    last = m.MAX_MS - 15000
+    [quote] = decode(m.Quote, QUOTE.replace(b'"1710326094347"', f'"{last}"'.encode()), 200)
+    assert quote.expires_at == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+    late = QUOTE.replace(b'"1710326094347"', f'"{last + 1}"'.encode())
+    with pytest.raises(ResponseError, match="expires after year 9999"):
+        decode(m.Quote, late, 200)
+
+
+def read_properties(record: object) -> None:
+    """Reads every property of ``record`` (the datetimes derived from its fields)."""
+    for name, value in vars(type(record)).items():
+        if isinstance(value, property):
+            getattr(record, name)
+
+
+CONVERT_QUOTE = b"""{"code":"0","data":[{"baseCcy":"ETH","baseSz":"0.01","clQReqId":"",
+ "cnvtPx":"2932.4","origRfqSz":"30","quoteCcy":"USDT","quoteId":"q1","quoteSz":"30",
+ "quoteTime":"1646188510461","rfqSz":"30","rfqSzCcy":"USDT","side":"buy","ttlMs":"10000"}]}"""
+PUSHED_DEPOSIT = DEPOSIT_HISTORY.replace(b'"ts":', b'"pTime": "1655251200000", "ts":')
+PUSHED_WITHDRAWAL = WITHDRAWAL_HISTORY.replace(b'"ts":', b'"pTime": "1655251200000", "ts":')
+
+
+@pytest.mark.parametrize(
+    ("record", "body", "key"),
+    [
+        (m.Quote, QUOTE, "quoteTs"),
+        (m.Quote, QUOTE, "ttlMs"),
+        (m.ConvertQuote, CONVERT_QUOTE, "quoteTime"),
+        (m.ConvertQuote, CONVERT_QUOTE, "ttlMs"),
+        (m.Deposit, PUSHED_DEPOSIT, "ts"),
+        (m.Deposit, PUSHED_DEPOSIT, "pTime"),
+        (m.WithdrawalRecord, PUSHED_WITHDRAWAL, "pTime"),
+        (m.Trade, TRADE, "ts"),
+        (m.HistoryPage, HISTORY, "tradeTs"),
+    ],
+)
+@given(
+    value=st.integers(min_value=-(2**70), max_value=2**70)
+    | st.sampled_from([m.MAX_MS, m.MAX_MS + 1])
+    | st.integers(min_value=m.MAX_MS - 2**32, max_value=m.MAX_MS)
+)
+def test_every_time_decoded_can_be_read(
+    record: type[object], body: bytes, key: str, value: int
+) -> None:
+    """Whatever a time field carries, decoding refuses it or every time derived reads."""
+    changed, count = re.subn(f'"{key}": ?"[^"]*"'.encode(), f'"{key}": "{value}"'.encode(), body)
+    assert count >= 1
+    try:
+        decoded = decode(record, changed, 200)
+    except ResponseError:
+        return
+    for one in decoded:
+        for item in [one, *getattr(one, "trades", [])]:  # a page's trades too
+            read_properties(item)
 
 
 def test_the_last_millisecond_of_year_9999_is_a_time() -> None:

@@ -164,6 +164,16 @@ def test_out_of_range_times_are_bad_responses() -> None:
         decode(m.ConvertQuote, CONVERT_QUOTE.replace(b'"ttlMs":"10000"', b'"ttlMs":"-1"'), 200)
 
 
+def test_a_convert_quote_expiring_after_year_9999_is_a_bad_response() -> None:
+    """Both its times in range, their sum is not: found when decoded, not when read."""
+    last = m.MAX_MS - 10000
+    [quote] = decode(m.ConvertQuote, CONVERT_QUOTE.replace(b"1646188510461", b"%d" % last), 200)
+    assert quote.expires_at == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+    late = CONVERT_QUOTE.replace(b"1646188510461", b"%d" % (last + 1))
+    with pytest.raises(ResponseError, match="expires after year 9999"):
+        decode(m.ConvertQuote, late, 200)
+
+
 @pytest.mark.parametrize(
     ("code", "status", "cls"),
     [
