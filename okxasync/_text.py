@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-__all__ = ["iso_ms", "plain_decimal"]
+__all__ = ["MAX_EXPONENT", "iso_ms", "plain_decimal"]
 
+
+#: The bounds of an amount okxasync reads or sends: ``abs(amount.adjusted())`` (the power of
+#: ten of its first digit) is at most this, so it is from 1E-100 to just under 1E+101 in size
+#: (or zero), far beyond any real amount. Its plain text is then at most 101 characters
+#: longer than its digits (``1E+99999999`` would be 100 MB), and adding or multiplying such
+#: amounts stays far from the default context's limits (``decimal.Overflow`` past 1E+999999).
+MAX_EXPONENT = 100
 
 _last_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
 

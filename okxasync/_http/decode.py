@@ -8,7 +8,8 @@ non-string fields (the API sends ``""`` for "no value") before converting again.
 Everything a record needs is checked here, so that reading a field never fails later:
 required fields, types, times in range (``msgspec.Meta`` on the fields), and amounts that
 are finite numbers (not ``NaN``, ``sNaN`` or an infinity, which would raise later when
-compared or added).
+compared or added) from 1E-100 to below 1E+101 in size (``MAX_EXPONENT``: ``1E+999999999``
+is finite, but adding it raises ``decimal.Overflow`` and formatting it takes gigabytes).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Generic, TypeVar, get_args, get_origin
 import msgspec
 
 from .._errors import APIError, RateLimitError, ResponseError, error_class, excerpt
+from .._text import MAX_EXPONENT
 
 __all__ = ["Envelope", "check_finite", "decode"]
 
@@ -94,11 +96,14 @@ def _decode_slow(record: type[R], body: bytes, status: int) -> list[R]:
 
 def check_finite(records: list[Any], status: int, body: bytes) -> None:
     """Raises :class:`ResponseError` if an amount in ``records`` (of one record type; nested
-    records included) is NaN or infinite."""
+    records included) is NaN, infinite, or outside 1E-100 .. 1E+101 in size."""
     if records:
         bad = _checker(type(records[0]))(records)
         if bad is not None:
-            raise ResponseError(f"unexpected data ({bad} is not a finite number)", status, body)
+            raise ResponseError(f"unexpected data ({bad} is {_NOT_AMOUNT})", status, body)
+
+
+_NOT_AMOUNT = f"not a finite number within 1E-{MAX_EXPONENT} .. 1E+{MAX_EXPONENT + 1}"
 
 
 Checker = Callable[[list[Any]], "str | None"]
@@ -118,15 +123,17 @@ def _compile(record: type[Any]) -> Checker:
     or ``operator.attrgetter`` pipelines, and this runs over every record received (as
     ``dataclasses`` and ``attrs`` write their methods). Returns the first bad field's name."""
     amounts, optional, nested = _plan(record)
+    # NaN and the infinities have adjusted() 0: is_finite() must come first.
+    refused = f"not (v.is_finite() and {-MAX_EXPONENT} <= v.adjusted() <= {MAX_EXPONENT})"
     lines = ["def check(records):", "    for r in records:"]
     for name in amounts:
         assert name.isidentifier()  # a Struct field is one
-        lines += [f"        if not r.{name}.is_finite():", f"            return {name!r}"]
+        lines += [f"        v = r.{name}", f"        if {refused}:", f"            return {name!r}"]
     for name in optional:
         assert name.isidentifier()
         lines += [
             f"        v = r.{name}",
-            "        if v is not None and not v.is_finite():",
+            f"        if v is not None and {refused}:",
             f"            return {name!r}",
         ]
     for name in nested:

@@ -4,8 +4,9 @@ Each endpoint describes its parameters as data (:class:`Param`); :func:`encode` 
 the keyword arguments of a call into the API's camelCase string parameters, or raises
 :class:`ValidationError`. ``None`` means "not sent".
 
-Amounts accept :class:`~decimal.Decimal`, ``int`` or a decimal ``str`` and are sent as
-plain decimal text without exponent (``Decimal("1E-8")`` -> ``"0.00000001"``). Floats
+Amounts accept :class:`~decimal.Decimal`, ``int`` or a decimal ``str`` from ``1E-100`` to
+below ``1E+101`` (``MAX_EXPONENT``) and are sent as plain decimal text without exponent
+(``Decimal("1E-8")`` -> ``"0.00000001"``). Floats
 are refused: a float such as ``0.1`` is not the number the user meant, and sending its
 repr would move a different amount than written.
 """
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from .._errors import ValidationError
-from .._text import plain_decimal
+from .._text import MAX_EXPONENT, plain_decimal
 
 __all__ = [
     "MAX_CCY",
@@ -91,7 +92,7 @@ def _iterable(name: str, value: object) -> list[object]:
 
 
 def _amount(name: str, value: object) -> str:
-    """A positive, finite decimal as plain text."""
+    """A positive, finite decimal within ``MAX_EXPONENT`` as plain text."""
     if isinstance(value, (bool, float)):
         raise ValidationError(
             f"{name} must be a Decimal, int or decimal string, not {value!r}"
@@ -103,7 +104,14 @@ def _amount(name: str, value: object) -> str:
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
         raise ValidationError(f"{name} is not a decimal number: {value!r}") from None
-    if not number.is_finite() or number <= 0:
+    if not number.is_finite():
+        raise ValidationError(f"{name} must be a positive finite number, got {value!r}")
+    if not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:  # before showing its repr
+        raise ValidationError(
+            f"{name} must be from 1E-{MAX_EXPONENT} to below 1E+{MAX_EXPONENT + 1},"
+            f" got a number of the order of 1E{number.adjusted():+}"
+        )
+    if number <= 0:
         raise ValidationError(f"{name} must be a positive finite number, got {value!r}")
     return format_decimal(number)
 

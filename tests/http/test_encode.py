@@ -56,6 +56,9 @@ def test_withdrawal_encodes_camel_case_in_order() -> None:
         (7, "7"),
         ("0.10", "0.1"),
         (" 2.5 ", "2.5"),
+        (Decimal("9.99E+100"), "999" + "0" * 98),
+        (Decimal("1E-100"), "0." + "0" * 99 + "1"),
+        (10**100, "1" + "0" * 100),
     ],
 )
 def test_amounts_are_plain_decimal_text(value: object, text: str) -> None:
@@ -79,6 +82,15 @@ def test_format_decimal() -> None:
         "",
         Decimal("NaN"),
         Decimal("Infinity"),
+        Decimal("1E+101"),  # beyond the bounds: 1E-100 .. 1E+101
+        Decimal("1E-101"),
+        "0E-101",
+        Decimal("1e99999999"),  # a 100 MB body
+        Decimal("1e999999999999"),  # MemoryError
+        "1e-999999999",
+        10**101,
+        # Its repr is refused (over 4300 digits): the message must not show it.
+        pytest.param(-(10**5000), id="-10**5000"),
         "1e",
         None,
         [1],

@@ -306,6 +306,29 @@ def test_an_amount_that_is_not_a_finite_number_is_a_response_error(amt: str) -> 
         decode(m.HistoryPage, nested, 200)
 
 
+@pytest.mark.parametrize(
+    "amt", ["1e999999999999", "1e-999999999", "1E+101", "-1E+101", "1E-101", "0E-101"]
+)
+def test_an_amount_of_absurd_size_is_a_response_error(amt: str) -> None:
+    """Finite, yet adding it raised decimal.Overflow and formatting it (``f"{amt:f}"``, as
+    the CLI does) took gigabytes: amounts are bounded to 1E-100 .. 1E+101 in size."""
+    body = DEPOSIT_HISTORY.replace(b'"135.705808"', f'"{amt}"'.encode())
+    with pytest.raises(ResponseError, match="amt is not a finite number within"):
+        decode(m.Deposit, body, 200)
+    nested = HISTORY.replace(b'"3981.2672"', f'"{amt}"'.encode())
+    with pytest.raises(ResponseError, match="px is not a finite number within"):
+        decode(m.HistoryPage, nested, 200)
+
+
+@pytest.mark.parametrize("amt", ["9.99E+100", "-9.99E+100", "1E-100", "0E-100", "0", "0.00"])
+def test_an_amount_within_the_bounds_can_be_added_and_formatted(amt: str) -> None:
+    body = DEPOSIT_HISTORY.replace(b'"135.705808"', f'"{amt}"'.encode())
+    [d] = decode(m.Deposit, body, 200)
+    assert d.amt == Decimal(amt)
+    assert len(f"{d.amt:f}") <= 103
+    assert d.amt + d.amt + Decimal("1e-100") * d.amt == 2 * d.amt + Decimal("1e-100") * d.amt
+
+
 @pytest.mark.parametrize("amt", ["nan", "INF", "\\u004eaN", "\\u0069nf", "sN\\u0061N"])
 def test_a_non_finite_amount_in_any_case_or_json_escape_is_a_response_error(amt: str) -> None:
     """Decimal reads ``nan``/``INF`` in any case, and JSON escapes can spell them: the

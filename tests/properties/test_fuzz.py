@@ -112,7 +112,7 @@ def plausible_amount(value: object) -> bool:
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except ArithmeticError:
         return False
-    return number.is_finite() and number > 0
+    return number.is_finite() and -100 <= number.adjusted() <= 100 and number > 0
 
 
 def within(low: Decimal, high: Decimal) -> st.SearchStrategy[Any]:

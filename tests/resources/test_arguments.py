@@ -155,6 +155,16 @@ async def test_withdraw_sends_every_argument_once(
     assert sum(r.method == "POST" for r in fake.requests) == 2
 
 
+@pytest.mark.parametrize("amt", [Decimal("1e99999999"), Decimal("1e999999999999")])
+async def test_an_amount_of_absurd_size_is_refused_and_nothing_is_sent(
+    client: okxasync.Client, fake: FakeExchange, amt: Decimal
+) -> None:
+    """Before: a 100 MB body was built and sent, or a stray MemoryError raised."""
+    with pytest.raises(okxasync.ValidationError, match="amt"):
+        await client.funding.withdraw(ccy="USDT", amt=amt, dest="4", to_addr="x", fee="1")
+    assert not [r for r in fake.requests if r.path == "/api/v5/asset/withdrawal"]
+
+
 async def test_quote_and_trade_send_every_argument(
     client: okxasync.Client, fake: FakeExchange
 ) -> None:
