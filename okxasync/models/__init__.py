@@ -7,12 +7,13 @@ carries a value of the wrong kind, raises ``ResponseError`` when it is decoded. 
 fields the API documents as optional, or sends as ``""`` where a number is expected, are
 ``X | None`` (``None`` meaning "absent" or "empty"). Text fields keep ``""``.
 
-Amounts, prices and sizes are finite ``Decimal`` (``"NaN"`` or ``"Infinity"`` is a bad
-response). Millisecond timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ``p_time_ms``,
-...; from 1970 to the end of year 9999, a quote's ``ttl_ms`` up to 30 days and its expiry
-within the same years, checked when decoded) and read as aware UTC ``datetime`` through
-``ts``, ``quote_ts``, ``expires_at``, ...: decoding stays cheap and the datetime is built
-only when read, where it cannot fail.
+Amounts, prices and sizes are finite ``Decimal`` from ``1E-100`` to below ``1E+101`` in size,
+or zero (``"NaN"``, ``"Infinity"`` or ``"1E+999999999"`` is a bad response). Millisecond
+timestamps are kept raw (``ts_ms``, ``quote_ts_ms``, ``p_time_ms``, ...; from 1970 to the
+end of year 9999, a quote's ``ttl_ms`` up to 30 days and its expiry within the same years,
+checked when decoded) and read as aware UTC ``datetime`` through ``ts``, ``quote_ts``,
+``expires_at``, ...: decoding stays cheap and the datetime is built only when read, where
+it cannot fail.
 Documented state codes are enums (``OpenEnum``): ``str()`` gives the name a person reads,
 ``.value`` the API's code; unknown codes decode as a pseudo-member instead of failing.
 Unknown extra fields are ignored.

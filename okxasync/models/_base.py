@@ -172,7 +172,8 @@ class Record(
     numbers, enums and other records, never a reference back, so they cannot be part of a
     cycle, and creating them no longer counts towards the next collection.
 
-    Decoding (``okxasync._http.decode``) also checks that every amount is finite.
+    Decoding (``okxasync._http.decode``) also checks that every amount is finite and from
+    1E-100 to below 1E+101 in size (or zero).
     """
 
 
