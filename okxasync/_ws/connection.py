@@ -21,7 +21,15 @@ import anyio
 from .._errors import OkxError, RateLimitError, TransportError
 from .._http.connector import OnSent, Request, SlotLapsed, sending
 from .._http.signing import Credentials
-from .protocol import STALE_TIMESTAMP, Channel, Frame, decode_frame, login_error, op_message
+from .protocol import (
+    STALE_TIMESTAMP,
+    Channel,
+    Frame,
+    close_error,
+    decode_frame,
+    login_error,
+    op_message,
+)
 from .timing import WatchTiming
 
 __all__ = ["OPS_PER_HOUR", "Connection", "LoginRefused"]
@@ -36,12 +44,15 @@ CLOSE_GRACE = 1.0  # seconds a polite close may take before the socket is cut
 
 
 class LoginRefused(Exception):
-    """The server answered the login with an error event (``error`` says which)."""
+    """The server refused the login: an ``error`` event, or a close code meaning so
+    (``error`` says which). ``permanent``: the credentials were refused (a new connection
+    cannot succeed); ``stale_timestamp``: the timestamp was (60006)."""
 
-    def __init__(self, error: OkxError, code: str) -> None:
+    def __init__(self, error: OkxError, *, permanent: bool, stale_timestamp: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
-        self.stale_timestamp = code == STALE_TIMESTAMP
+        self.permanent = permanent
+        self.stale_timestamp = stale_timestamp
 
 
 class Connection:
@@ -108,8 +119,9 @@ class Connection:
     async def login(self, credentials: Credentials, now_ms: Callable[[], int]) -> None:
         """Log in with a fresh timestamp; returns on the ack.
 
-        Raises :class:`LoginRefused` on an ``error`` answer, :class:`TransportError` when
-        the connection ends or no answer comes within ``login_timeout``.
+        Raises :class:`LoginRefused` on an ``error`` answer or a close whose code means a
+        refused login (4001), :class:`TransportError` when the connection ends otherwise or
+        no answer comes within ``login_timeout``.
         """
         await self._send_op("login", [credentials.login_args(now_ms())])
         with anyio.move_on_after(self.timing.login_timeout):
@@ -117,8 +129,13 @@ class Connection:
                 if frame.event == "login" and frame.code in ("", "0"):
                     return
                 if frame.event == "error":
-                    raise LoginRefused(login_error(frame), frame.code)
+                    stale = frame.code == STALE_TIMESTAMP
+                    raise LoginRefused(
+                        login_error(frame), permanent=not stale, stale_timestamp=stale
+                    )
                 self.early.append(frame)
+            if (error := close_error(self.close_code)) is not None:
+                raise LoginRefused(error, permanent=True)
             raise TransportError(f"WebSocket closed during login (code {self.close_code})")
         raise TransportError("WebSocket login timed out")
 

@@ -208,7 +208,7 @@ class Hub:
         try:
             await conn.login(self.context.credentials, self.context.now_ms)
         except LoginRefused as refused:
-            if not refused.stale_timestamp:
+            if refused.permanent:
                 self._fail_all(refused.error)
                 raise _Permanent from None
             logger.warning("WebSocket login timestamp refused: syncing the clock")
