@@ -22,6 +22,7 @@ from .._errors import OkxError, RateLimitError, TransportError
 from .._http.connector import OnSent, Request, SlotLapsed, sending
 from .._http.signing import Credentials
 from .protocol import (
+    CREDENTIAL_CODES,
     STALE_TIMESTAMP,
     Channel,
     Frame,
@@ -129,9 +130,10 @@ class Connection:
                 if frame.event == "login" and frame.code in ("", "0"):
                     return
                 if frame.event == "error":
-                    stale = frame.code == STALE_TIMESTAMP
                     raise LoginRefused(
-                        login_error(frame), permanent=not stale, stale_timestamp=stale
+                        login_error(frame),
+                        permanent=frame.code in CREDENTIAL_CODES,
+                        stale_timestamp=frame.code == STALE_TIMESTAMP,
                     )
                 self.early.append(frame)
             if (error := close_error(self.close_code)) is not None:

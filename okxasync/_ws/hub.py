@@ -12,10 +12,13 @@ After every (re)connection, once subscribed, each listener's ``on_live`` is call
 is where streams fill the gap over REST. On a ``notice`` (64008) a replacement connection
 is opened, logged in and subscribed before the old one is closed.
 
-Failures: a refused login with bad credentials, close code 4001, or a refused channel is
-permanent: listeners get ``on_failure`` and the hub stops reconnecting (for that channel,
-or at all for a refused login). A stale login timestamp (60006) syncs the clock once.
-Everything else is transient: logged at WARNING with the attempt count, then retried.
+Failures: a login refused for its credentials (``CREDENTIAL_CODES``, or close code 4001),
+or a refused channel is permanent: listeners get ``on_failure`` and the hub stops
+reconnecting (for that channel, or at all for a refused login: only then is the failure
+kept, and later listeners get it at once). A stale login timestamp (60006) syncs the clock
+once. Everything else, other login errors included (63999 and 64007 internal errors,
+60014 and 60023 too frequent), is transient: logged at WARNING with the attempt count,
+then retried after a backoff.
 """
 
 from __future__ import annotations
@@ -211,6 +214,8 @@ class Hub:
             if refused.permanent:
                 self._fail_all(refused.error)
                 raise _Permanent from None
+            if not refused.stale_timestamp:
+                raise refused.error from None  # transient: retried after a backoff
             logger.warning("WebSocket login timestamp refused: syncing the clock")
             await self.context.sync_clock()
             raise TransportError("login timestamp refused; clock synced") from None
@@ -333,6 +338,8 @@ class Hub:
             listener.on_failure(error)
 
     def _fail_all(self, error: OkxError) -> None:
+        """Fail every listener, and every later one, with ``error``: only for refused
+        credentials, which this client cannot recover from."""
         self._failure = error
         for channel in list(self._listeners):
             self._fail_channel(channel, error)

@@ -28,7 +28,9 @@ __all__ = [
     "op_message",
 ]
 
-#: Login codes that a new connection with the same credentials cannot fix.
+#: Login codes that a new connection with the same credentials cannot fix: invalid
+#: timestamp (its format), API key, signature, passphrase, unknown key, "Login failure".
+#: Every other login error (internal errors, too frequent...) is worth retrying.
 CREDENTIAL_CODES = frozenset({"60004", "60005", "60007", "60009", "60024", "60032"})
 #: Subscribe codes meaning the channel request itself is refused.
 REFUSED_CODES = frozenset(

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
 import pytest
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from server_helpers import serve
-from ws_helpers import BUSY, FAST, RATES, AnyStream
+from ws_helpers import BUSY, FAST, RATES, AnyStream, consuming, until
 
 import okxasync
 from okxasync.testing import FakeExchange
@@ -55,6 +56,21 @@ async def business(scenario: Scenario) -> AsyncIterator[tuple[okxasync.Client, S
         yield client, socket
 
 
+async def serve_normally(ws: web.WebSocketResponse) -> None:
+    """Acknowledge the login and every (un)subscription, answer pings, until closed."""
+    await ws.receive_str()
+    await ws.send_json({"event": "login", "code": "0", "msg": ""})
+    async for message in ws:
+        if message.type != WSMsgType.TEXT:
+            continue
+        if message.data == "ping":
+            await ws.send_str("pong")
+            continue
+        request = json.loads(message.data)
+        for arg in request["args"]:
+            await ws.send_json({"id": request.get("id"), "event": request["op"], "arg": arg})
+
+
 async def drain(stream: AnyStream) -> None:
     async with stream:
         async for _ in stream:
@@ -74,3 +90,43 @@ async def test_a_close_4001_answering_the_login_ends_the_stream_without_reconnec
         with anyio.fail_after(1), pytest.raises(okxasync.AuthenticationError):
             await drain(client.funding.watch_withdrawals())  # the key stays refused
     assert socket.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "msg"),
+    [
+        ("63999", "Login failed due to internal error. Please try again later."),
+        (
+            "64007",
+            "Operation login failed due to WebSocket internal error. Please try again later.",
+        ),
+        ("60014", "Requests too frequent"),
+        ("60023", "Bulk login requests too frequent"),
+    ],
+)
+async def test_a_login_error_not_about_the_credentials_is_retried(
+    code: str, msg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only refused credentials are permanent: the first login is answered ``code`` (then
+    closed 4001, as the emulator closes a refused login); the stream reconnects, goes
+    live, and a later stream of the same client is not failed by the old error."""
+
+    async def refuse_once(ws: web.WebSocketResponse, n: int) -> None:
+        if n > 1:
+            await serve_normally(ws)
+            return
+        await ws.receive_str()
+        await ws.send_json({"event": "error", "code": code, "msg": msg})
+        await ws.close(code=4001, message=b"Login Failed")
+
+    async with business(refuse_once) as (client, socket):
+        deposits = client.funding.watch_deposits()
+        async with consuming(deposits):
+            await until(lambda: deposits.stats.connects >= 1, within=5)
+            withdrawals = client.funding.watch_withdrawals()
+            async with consuming(withdrawals):
+                await until(lambda: withdrawals.stats.fills >= 1, within=5)
+                assert withdrawals.stats.connects == 1
+        assert deposits.stats.connects == 1 and socket.connections == 2
+    [failed] = [r for r in caplog.records if "attempt 1 failed" in r.getMessage()]
+    assert code in failed.getMessage() and failed.levelname == "WARNING"
