@@ -38,7 +38,7 @@ import aiohttp
 import anyio
 import anyio.abc
 
-from .._errors import OkxError, TransportError
+from .._errors import OkxError, TransportError, printable
 from .._http.connector import session as connector_session
 from .._http.signing import Credentials
 from .._ratelimit import Scheduler
@@ -227,7 +227,7 @@ class Hub:
             for frame in await conn.subscribe([channel], str(next(self._ids))):
                 error = channel_error(frame)
                 if error is None:
-                    raise TransportError(f"subscribe answered {frame.code}: {frame.msg}")
+                    raise TransportError(f"subscribe answered {_shown(frame)}")
                 self._fail_channel(channel, error)
         for channel in channels:
             if channel in self._listeners:
@@ -273,7 +273,7 @@ class Hub:
             elif frame.event == "error":
                 self._refused(frame)
             else:
-                logger.debug("WebSocket event %s ignored", frame.event)
+                logger.debug("WebSocket event %s ignored", printable(frame.event or "", 40))
 
     async def _replace(self, old: Connection, replacement: list[Connection]) -> None:
         try:
@@ -321,7 +321,7 @@ class Hub:
     def _refused(self, frame: Frame) -> None:
         channels = self._requests.pop(frame.id or "", [])
         error = channel_error(frame)
-        logger.warning("WebSocket error event %s: %s", frame.code, frame.msg)
+        logger.warning("WebSocket error event %s", _shown(frame))
         for channel in channels:
             if error is not None:
                 self._fail_channel(channel, error)
@@ -343,6 +343,11 @@ class Hub:
         self._failure = error
         for channel in list(self._listeners):
             self._fail_channel(channel, error)
+
+
+def _shown(frame: Frame) -> str:
+    """An ``error`` event's code and message for a log line or an error: escaped."""
+    return f"{printable(frame.code, 20)}: {printable(frame.msg)}"
 
 
 @dataclass(frozen=True)

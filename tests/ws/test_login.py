@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -56,8 +57,9 @@ async def business(scenario: Scenario) -> AsyncIterator[tuple[okxasync.Client, S
         yield client, socket
 
 
-async def serve_normally(ws: web.WebSocketResponse) -> None:
-    """Acknowledge the login and every (un)subscription, answer pings, until closed."""
+async def serve_normally(ws: web.WebSocketResponse, then: Sequence[object] = ()) -> None:
+    """Acknowledge the login and every (un)subscription, answer pings, until closed;
+    send the frames ``then`` after the first acknowledgement."""
     await ws.receive_str()
     await ws.send_json({"event": "login", "code": "0", "msg": ""})
     async for message in ws:
@@ -69,6 +71,9 @@ async def serve_normally(ws: web.WebSocketResponse) -> None:
         request = json.loads(message.data)
         for arg in request["args"]:
             await ws.send_json({"id": request.get("id"), "event": request["op"], "arg": arg})
+        for frame in then:
+            await ws.send_json(frame)
+        then = ()
 
 
 async def drain(stream: AnyStream) -> None:
@@ -130,3 +135,34 @@ async def test_a_login_error_not_about_the_credentials_is_retried(
         assert deposits.stats.connects == 1 and socket.connections == 2
     [failed] = [r for r in caplog.records if "attempt 1 failed" in r.getMessage()]
     assert code in failed.getMessage() and failed.levelname == "WARNING"
+
+
+FORGED = "ok\nWARNING okxasync.ws: FORGED withdrawal approved\x1b[2J"
+
+
+async def test_server_text_is_escaped_in_logs_and_errors(caplog: pytest.LogCaptureFixture) -> None:
+    """Error events' code and message, and an unknown event's name, reach the logs (and a
+    failed subscription's error) escaped: a newline or an ANSI escape cannot forge a line."""
+    caplog.set_level(logging.DEBUG, "okxasync.ws")
+
+    async def evil(ws: web.WebSocketResponse, n: int) -> None:
+        if n == 1:  # the subscription is answered with a code worth retrying
+            await ws.receive_str()
+            await ws.send_json({"event": "login", "code": "0", "msg": ""})
+            request = json.loads(await ws.receive_str())
+            await ws.send_json(
+                {"id": request["id"], "event": "error", "code": "64007", "msg": FORGED}
+            )
+            await ws.receive()  # until the client closes it
+            return
+        frames = [{"event": "error", "code": "1\x1b[31m", "msg": FORGED}, {"event": FORGED}]
+        await serve_normally(ws, then=frames)
+
+    async with business(evil) as (client, _):
+        stream = client.funding.watch_deposits()
+        async with consuming(stream):
+            await until(lambda: caplog.text.count("FORGED") >= 3, within=5)
+    forged = [r.getMessage() for r in caplog.records if "FORGED" in r.getMessage()]
+    assert len(forged) == 3  # the failed subscription, the error event, the unknown event
+    assert all(message.isprintable() and "\\n" in message for message in forged)
+    assert any("\\x1b[31m" in message for message in forged)
