@@ -26,6 +26,11 @@ WITHDRAWAL = "/api/v5/asset/withdrawal"
 WITHDRAWAL_HISTORY = "/api/v5/asset/withdrawal-history"
 
 
+def bad_gateway() -> web.Response:
+    """An answer that settles nothing: the operation may or may not have been made."""
+    return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+
+
 def client_for(url: str) -> okxasync.Client:
     return okxasync.Client(base_url=url, timeout=1.0, retry=FAST, rate_limits=WIDE, **CREDENTIALS)
 
@@ -171,7 +176,7 @@ async def test_an_address_is_compared_as_the_api_shows_it(
 
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
-            return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+            return bad_gateway()
         return envelope([history_record(shown)])
 
     async with serve(handler) as (url, seen):
@@ -235,7 +240,7 @@ async def test_an_rfq_trade_found_without_its_client_id_field_is_found() -> None
 
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
-            return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+            return bad_gateway()
         assert request.query["clTReqId"] == "otc1"
         trade = {"baseCcy": "ETH", "clQReqId": "otc1", "filledBaseSz": "0.05"}
         trade |= {"filledQuoteSz": "199.06336", "instId": "ETH-USD", "px": "3981.2672"}
@@ -262,7 +267,7 @@ async def test_a_rejected_convert_trade_found_is_the_answer() -> None:
 
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
-            return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+            return bad_gateway()
         trade = {"baseCcy": "BTC", "clTReqId": "cv9", "fillBaseSz": "0", "fillPx": "0"}
         trade |= {"fillQuoteSz": "0", "instId": "BTC-USDT", "quoteCcy": "USDT", "side": "buy"}
         return envelope([trade | {"state": "rejected", "tradeId": "tr1", "ts": "1646188520000"}])
@@ -311,7 +316,7 @@ async def test_a_chain_sent_in_another_case_still_finds_its_withdrawal() -> None
 
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
-            return web.Response(status=502, text="<html>502</html>", content_type="text/html")
+            return bad_gateway()
         return envelope([history_record("TN4hxx")])
 
     async with serve(handler) as (url, _), client_for(url) as client:
