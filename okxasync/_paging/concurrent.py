@@ -81,7 +81,9 @@ class Concurrent(Generic[R]):
             return None
         if self._first is not None:
             return await self._first_page(self._first)
-        while self._failed:  # still counted in ``_running``: its worker ended early
+        if self._failed:  # each still counted in ``_running``: its worker ended early
+            self._tasks = [task for task in self._tasks if not task.done()]
+        while self._failed:
             self._tasks.append(asyncio.ensure_future(self._work(self._failed.pop())))
         item = await self._queue.get()
         if isinstance(item, _Failed):

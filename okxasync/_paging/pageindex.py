@@ -40,8 +40,8 @@ class IndexPages:
         index = self._index
         if index is None:
             return None
-        if self._failure is not None:
-            raise self._failure
+        if self._failure is not None:  # raised afresh: its traceback does not grow
+            raise self._failure.with_traceback(None)
         page = await self._fetch(index)
         try:
             fresh = self._seen.fresh(page.trades)

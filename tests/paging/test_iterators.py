@@ -505,3 +505,25 @@ async def test_concurrent_export_still_shards_when_a_round_trip_outlasts_the_slo
         assert len(got) == len(set(got)) == 1_000
         assert len({r.query.get("before") for r in fake.requests}) >= 3  # shards' floors
         assert fake.rejections == 0
+
+
+async def test_errors_retried_on_a_concurrent_iterator_keep_no_task_each() -> None:
+    """Each error retried started a new worker task and kept the ended one until the
+    iterator closed: memory grew with every error."""
+    async with FakeExchange(seed=1, rate_limits=FAST) as fake:
+        retry = okxasync.RetryPolicy(attempts=1)
+        async with okxasync.Client(
+            base_url=fake.url, rate_limits=FAST, retry=retry, **fake.credentials
+        ) as client:
+            deposits = client.funding.iter_deposits(page_size=10, concurrency=4)
+            await deposits.__anext__()
+            fake.faults = Faults(rate=1.0, kinds=("busy_503",))
+            tasks: list[int] = []
+            while len(tasks) < 150:
+                try:
+                    await deposits.__anext__()  # records fetched before the faults come first
+                except okxasync.OkxError:
+                    gc.collect()
+                    tasks.append(sum(isinstance(o, asyncio.Task) for o in gc.get_objects()))
+            await deposits.aclose()
+    assert max(tasks[-50:]) <= max(tasks[:10]) + 5  # flat, not one more per error

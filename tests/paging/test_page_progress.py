@@ -3,6 +3,7 @@ aiohttp server per test plays the misbehaving API (no FakeExchange option does t
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -105,7 +106,13 @@ async def test_a_server_that_ignores_page_idx_ends_with_paging_error() -> None:
             await drain(trades, got)
         with pytest.raises(PagingError, match="repeats page 0"):  # again, asking nothing
             await drain(trades, got)
+        frames = []
+        for _ in range(50):  # its traceback does not grow with every retry
+            with pytest.raises(PagingError) as again:
+                await drain(trades, got)
+            frames.append(len(traceback.extract_tb(again.value.__traceback__)))
     assert asked == [0, 1]
+    assert max(frames) == min(frames) < 20
     assert got == [trade(n)["tradeId"] for n in range(49, 39, -1)]  # the first page, once
     assert info.value.ts_ms is None
 
