@@ -137,11 +137,12 @@ def _value(given: Given, name: str, env: str) -> Any:
 def seconds(name: str, value: float) -> float:
     """``value`` if it is a positive, finite number of seconds (not a bool, not so large
     that it has no float); else :class:`ValidationError` naming ``name``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     try:
-        ok = not isinstance(value, bool) and 0 < float(value) < math.inf
-    except (TypeError, ValueError, OverflowError):
+        ok = ok and 0 < float(value) < math.inf
+    except OverflowError:  # an int too large for a float
         ok = False
-    if not ok or not isinstance(value, (int, float)):
+    if not ok:
         raise ValidationError(f"{name} must be positive seconds, got {value!r}")
     return value
 

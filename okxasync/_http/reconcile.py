@@ -37,7 +37,7 @@ from typing import TypeVar
 from .._errors import APIError, OkxError, OutcomeUnknownError, ResponseError
 from .retry import RetryPolicy, may_have_executed
 
-__all__ = ["Mismatch", "exactly_once", "mismatch", "refused_as_duplicate"]
+__all__ = ["exactly_once", "mismatch", "refused_as_duplicate"]
 
 logger = logging.getLogger("okxasync")
 R = TypeVar("R")
@@ -110,20 +110,16 @@ async def refused_as_duplicate(refusal: APIError, find: Callable[[], Awaitable[R
     that owns the id, or the lookup's own failure)."""
     try:
         found = await find()
-    except OkxError as error:  # Mismatch: the id is another operation's
+    except OkxError as error:  # mismatch(): the id is another operation's
         raise refusal from error
     if found is None:
         raise refusal
     return found
 
 
-class Mismatch(OutcomeUnknownError):
-    """A lookup by client id found an operation with other details (see :func:`mismatch`)."""
-
-
-def mismatch(what: str, client_id: str, found: str) -> Mismatch:
+def mismatch(what: str, client_id: str, found: str) -> OutcomeUnknownError:
     """The error for a lookup that found an operation with other details under the id."""
-    return Mismatch(
+    return OutcomeUnknownError(
         f"{what}: the client id belongs to an earlier {what} ({found}) with other details;"
         " this one was most likely refused as a duplicate",
         client_id,

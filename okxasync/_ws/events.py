@@ -54,17 +54,20 @@ class Events:
         """The server's clock as best known, epoch ms."""
         return self.pipeline.clock.now_ms()
 
-    async def learn_clock(self) -> None:
-        """Sync the server clock if it never was: the streams compare the times of REST
-        answers with pushes' ``pTime`` (the server's), and the API accepts requests up to
-        30 s off, so the client may never have learnt the offset. A failure is logged:
-        a stream still works, a push then perhaps read back by id instead."""
-        if self.pipeline.clock.synced_at is not None:
-            return
-        try:
-            await self.pipeline.clock.sync(self.pipeline.server_time_ms, unless_since=float("-inf"))
-        except OkxError as error:
-            logger.warning("could not learn the server's clock: %s", error)
+    async def learn_clock(self) -> int:
+        """The server's time now (epoch ms), after syncing the clock if it never was: the
+        streams compare the times of REST answers with pushes' ``pTime`` (the server's),
+        and the API accepts requests up to 30 s off, so the client may never have learnt
+        the offset. A failure is logged: a stream still works, a push then perhaps read
+        back by id instead."""
+        clock = self.pipeline.clock
+        local_ms = clock.now_ms() - clock.offset_ms  # now, before the sync's round trip
+        if clock.synced_at is None:
+            try:
+                await clock.sync(self.pipeline.server_time_ms, unless_since=float("-inf"))
+            except OkxError as error:
+                logger.warning("could not learn the server's clock: %s", error)
+        return local_ms + clock.offset_ms
 
     def remember(self, stream: object) -> None:
         if self._closed:

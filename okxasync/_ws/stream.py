@@ -318,10 +318,8 @@ class EventStream(Generic[R]):
         """The opening read: baseline, or the history from ``since``; then the pushes
         that arrived meanwhile. Everything read counts as seen from when the stream
         opened (the first attempt) to when the answers arrived."""
-        if self._opened_ms is None:
-            local_ms = time.time_ns() // 1_000_000  # the stream opens now
-            await self._events.learn_clock()
-            self._opened_ms = local_ms + self._events.pipeline.clock.offset_ms
+        if self._opened_ms is None:  # the stream opens now, by the server's clock
+            self._opened_ms = await self._events.learn_clock()
         opened = self._opened_ms
         started = self._events.now_ms()
         since = self._since_ms
