@@ -6,8 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from cancel_helpers import cancelled_while_closing
 
 import okxasync
+from okxasync import HistoryIterator
 from okxasync._ratelimit import BUCKETS
 from okxasync.testing import FakeExchange
 
@@ -59,3 +64,17 @@ async def cancel_consumer(fake: FakeExchange, records: AsyncIterator[object]) ->
     await asyncio.sleep(0.3)
     assert len(fake.requests) == settled
     return settled
+
+
+async def closes_quietly_after_a_cancelled_close(
+    fake: FakeExchange, records: HistoryIterator[Any]
+) -> None:
+    """Cancel ``records.aclose()`` while it waits: the cancel is raised, no request
+    follows, a second ``aclose()`` completes, and the iterator is over."""
+    await cancelled_while_closing(records.aclose())  # was swallowed
+    settled = await requests_settle(fake, 0.1)
+    await asyncio.sleep(0.3)
+    assert len(fake.requests) == settled
+    await records.aclose()  # a second close completes
+    with pytest.raises(StopAsyncIteration):
+        await records.__anext__()

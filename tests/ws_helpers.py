@@ -142,3 +142,15 @@ async def withdraw(client: okxasync.Client, n: int) -> list[str]:
         )
         ids.append(result.wd_id)
     return ids
+
+
+def client_with_ws(fake: FakeExchange, url: str) -> okxasync.Client:
+    """A client whose REST host is ``fake`` and whose business WebSocket is the loopback
+    HTTP server at ``url`` (a test's own)."""
+    return okxasync.Client(
+        base_url=fake.url,
+        rate_limits=RATES,
+        ws_url=url.replace("http://", "ws://") + "/ws/v5/business",
+        watch_timing=FAST,
+        **fake.credentials,
+    )

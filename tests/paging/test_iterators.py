@@ -13,8 +13,13 @@ from decimal import Decimal
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from cancel_helpers import cancelled_while_closing
-from paging_helpers import FAST, cancel_consumer, fast_exchange, requests_settle
+from paging_helpers import (
+    FAST,
+    cancel_consumer,
+    closes_quietly_after_a_cancelled_close,
+    fast_exchange,
+    requests_settle,
+)
 
 import okxasync
 from okxasync import PagingError, ResponseError, ValidationError
@@ -393,13 +398,7 @@ async def test_a_cancel_while_closing_a_concurrent_iterator_is_raised() -> None:
         deposits = client.funding.iter_deposits(page_size=5, concurrency=4)
         for _ in range(7):
             await deposits.__anext__()
-        await cancelled_while_closing(deposits.aclose())  # was swallowed
-        settled = await requests_settle(fake, 0.1)
-        await asyncio.sleep(0.3)
-        assert len(fake.requests) == settled
-        await deposits.aclose()  # a second close completes
-        with pytest.raises(StopAsyncIteration):
-            await deposits.__anext__()
+        await closes_quietly_after_a_cancelled_close(fake, deposits)
 
 
 async def test_async_with_closes(fast: okxasync.Client, fake: FakeExchange) -> None:

@@ -12,7 +12,17 @@ import pytest
 from aiohttp import web
 from ratelimit_helpers import slow_localhost
 from server_helpers import serve
-from ws_helpers import BUSY, FAST, RATES, AnyStream, consuming, exchange, opened, until
+from ws_helpers import (
+    BUSY,
+    FAST,
+    RATES,
+    AnyStream,
+    client_with_ws,
+    consuming,
+    exchange,
+    opened,
+    until,
+)
 
 import okxasync
 from okxasync.testing import Activity, FakeExchange, WsFaults
@@ -330,13 +340,7 @@ async def test_a_redirected_connect_is_not_followed_under_the_same_slot() -> Non
 
         async with (
             serve(moved) as (url, seen),
-            okxasync.Client(
-                base_url=fake.url,
-                rate_limits=RATES,
-                ws_url=url.replace("http://", "ws://") + "/ws/v5/business",
-                watch_timing=FAST,
-                **fake.credentials,
-            ) as client,
+            client_with_ws(fake, url) as client,
         ):
             stream = client.funding.watch_deposits()
             async with consuming(stream):

@@ -14,7 +14,7 @@ import anyio
 import pytest
 from aiohttp import WSMsgType, web
 from server_helpers import serve
-from ws_helpers import BUSY, FAST, RATES, AnyStream, consuming, until
+from ws_helpers import BUSY, RATES, AnyStream, client_with_ws, consuming, until
 
 import okxasync
 from okxasync.testing import FakeExchange
@@ -46,13 +46,7 @@ async def business(scenario: Scenario) -> AsyncIterator[tuple[okxasync.Client, S
     async with (
         FakeExchange(seed=0, rate_limits=RATES, activity=BUSY) as fake,
         serve(upgrade) as (url, _),
-        okxasync.Client(
-            base_url=fake.url,
-            rate_limits=RATES,
-            ws_url=url.replace("http://", "ws://") + "/ws/v5/business",
-            watch_timing=FAST,
-            **fake.credentials,
-        ) as client,
+        client_with_ws(fake, url) as client,
     ):
         yield client, socket
 
